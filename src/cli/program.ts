@@ -1,0 +1,14 @@
+import { Command } from 'commander';
+
+/**
+ * The `bsn` command tree. Each command group lives in its own file and registers itself here;
+ * commands throw typed errors and main() turns them into one-line messages and exit codes.
+ */
+export function buildProgram(): Command {
+  const program = new Command('bsn')
+    .description('Blockchain Service Network: root of trust, city nodes and app chains')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  return program;
+}
