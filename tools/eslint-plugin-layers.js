@@ -1,6 +1,7 @@
 // Enforces the layer order of the design brief (shared/design/architecture.md, "Layers"):
 // a module under src/<layer>/ may import only from its own layer folder or from a layer of a
 // lower rank. Files directly under src/ (errors.ts) are rank 0 and importable by everyone.
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** Ranks follow the brief; folders sharing a brief level are ordered so that no two import each other. */
@@ -66,4 +67,83 @@ const layerOrder = {
   },
 };
 
-export default { rules: { 'layer-order': layerOrder } };
+// Matches the module specifier of static imports and re-exports, and of dynamic import().
+const IMPORT_RE = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
+const TYPE_ONLY_RE = /^\s*(?:import|export)\s+type\s/;
+
+/** Relative, value-level imports of a TypeScript file, resolved to .ts paths (`./x.js` → `./x.ts`). */
+function importsOf(file, cache) {
+  if (cache.has(file)) return cache.get(file);
+  const result = [];
+  cache.set(file, result);
+  let text;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return result;
+  }
+  for (const match of text.matchAll(IMPORT_RE)) {
+    const spec = match[1] ?? match[2];
+    if (!spec || !spec.startsWith('.')) continue;
+    const statement = text.slice(match.index, match.index + match[0].length);
+    // Type-only imports vanish at run time and cannot form a load-order cycle.
+    if (TYPE_ONLY_RE.test(statement)) continue;
+    const resolved = resolveTs(path.resolve(path.dirname(file), spec));
+    if (resolved) result.push(resolved);
+  }
+  return result;
+}
+
+function resolveTs(target) {
+  const candidates = [target.replace(/\.js$/, '.ts'), target, `${target}.ts`, path.join(target, 'index.ts')];
+  return candidates.find((c) => c.endsWith('.ts') && existsSync(c));
+}
+
+/** A path of imports from `start` back to `start`, or undefined. */
+function findCycle(start, cache) {
+  const stack = [start];
+  const onPath = new Set([start]);
+  const done = new Set();
+  const iters = [importsOf(start, cache)[Symbol.iterator]()];
+  while (iters.length) {
+    const next = iters[iters.length - 1].next();
+    if (next.done) {
+      iters.pop();
+      const finished = stack.pop();
+      done.add(finished);
+      onPath.delete(finished);
+      continue;
+    }
+    const dep = next.value;
+    if (dep === start) return [...stack, start];
+    if (onPath.has(dep) || done.has(dep)) continue;
+    stack.push(dep);
+    onPath.add(dep);
+    iters.push(importsOf(dep, cache)[Symbol.iterator]());
+  }
+  return undefined;
+}
+
+const noCycle = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'forbid import cycles between modules of src/' },
+    schema: [],
+    messages: { cycle: 'import cycle: {{path}}' },
+  },
+  create(context) {
+    const filename = context.filename ?? context.getFilename();
+    if (!layerOf(filename) || !filename.endsWith('.ts')) return {};
+    return {
+      'Program:exit'(node) {
+        const cycle = findCycle(filename, new Map());
+        if (cycle) {
+          const shown = cycle.map((f) => path.relative(process.cwd(), f)).join(' -> ');
+          context.report({ node, messageId: 'cycle', data: { path: shown } });
+        }
+      },
+    };
+  },
+};
+
+export default { rules: { 'layer-order': layerOrder, 'no-cycle': noCycle } };
