@@ -9,3 +9,13 @@ export class WalRecordTooLargeError extends BsnError {
 export class WalStateError extends BsnError {
   readonly code = 'CHAIN_WAL_STATE';
 }
+
+/** A block that decodes but breaks a rule of the chain (version, height, links, roots). */
+export class BlockFormatError extends BsnError {
+  readonly code = 'CHAIN_BLOCK_INVALID';
+}
+
+/** The block store was asked for something out of order or inconsistent with what it holds. */
+export class BlockStoreError extends BsnError {
+  readonly code = 'CHAIN_BLOCK_STORE';
+}
