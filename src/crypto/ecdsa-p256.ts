@@ -58,6 +58,8 @@ export const ecdsaP256: Suite = {
     return publicFromObject(keyObject);
   },
   importPublicKeyBytes(bytes) {
+    // convertKey returns '' for empty input and accepts the 1-byte infinity encoding.
+    if (bytes.length !== 33 && bytes.length !== 65) throw new InvalidKeyError(`a P-256 public key is 33 or 65 bytes, got ${bytes.length}`);
     let point: Buffer;
     try {
       point = ECDH.convertKey(bytes, CURVE, undefined, undefined, 'uncompressed') as Buffer;
