@@ -1,0 +1,127 @@
+import { EventEmitter } from 'node:events';
+import type { AddressInfo, Socket } from 'node:net';
+import { connect, createSecureContext, createServer, type SecureContextOptions, type Server, type TLSSocket } from 'node:tls';
+import { PeerConnection } from './connection.js';
+import { PeerCertificateRejectedError, TransportConfigError } from './errors.js';
+import { DEFAULT_MAX_FRAME_BYTES } from './frame.js';
+import { peerIdentityOf } from './identity.js';
+
+export interface TransportOptions {
+  /** PEM of this node's certificate followed by its operator CA's certificate. */
+  readonly certChainPem: string;
+  readonly keyPem: string;
+  /** PEM of the network's root CA: the only trust anchor. */
+  readonly rootPem: string;
+  /** PEM CRLs of the root and of every operator CA (OpenSSL then checks every link). */
+  readonly crlPems: readonly string[];
+  readonly maxFrameBytes?: number;
+  readonly handshakeTimeoutMs?: number;
+}
+
+export interface TransportEvents {
+  connection: [PeerConnection];
+  /** A peer that failed the TLS handshake or the identity check; `remote` is host:port. */
+  rejected: [remote: string, reason: Error];
+}
+
+/**
+ * Mutual TLS 1.3 between city nodes. OpenSSL checks each peer's chain to the root, validity
+ * periods and the CRLs during the handshake, so a revoked, expired or foreign certificate never
+ * gets a connection; the node-role check follows right after.
+ */
+export class Transport extends EventEmitter<TransportEvents> {
+  private readonly tls: SecureContextOptions;
+  private server: Server | undefined;
+  /** Every socket, including inbound ones still in their handshake, so close() ends them all. */
+  private readonly sockets = new Set<Socket>();
+  private readonly maxFrameBytes: number;
+  private readonly handshakeTimeoutMs: number;
+
+  constructor(private readonly options: TransportOptions) {
+    super();
+    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+    // Passed as options to each server and socket rather than as one shared SecureContext: a
+    // context made by createSecureContext() leaves the server with no usable signature algorithm.
+    this.tls = { cert: options.certChainPem, key: options.keyPem, ca: options.rootPem, crl: [...options.crlPems], minVersion: 'TLSv1.3' };
+    try {
+      createSecureContext(this.tls);
+    } catch (cause) {
+      throw new TransportConfigError(`unusable TLS material: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  /** Accepts connections on host:port (port 0 picks a free one). */
+  async listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
+    const server = createServer({
+      ...this.tls,
+      requestCert: true,
+      rejectUnauthorized: true,
+      handshakeTimeout: this.handshakeTimeoutMs,
+    });
+    server.on('connection', (raw: Socket) => {
+      this.sockets.add(raw);
+      raw.once('close', () => this.sockets.delete(raw));
+    });
+    server.on('secureConnection', (socket) => this.accept(socket, false));
+    server.on('tlsClientError', (err, socket) => {
+      // With TLS 1.3 the server judges the client's certificate after its own Finished, and Node
+      // reports only a hang-up; the verdict itself is in authorizationError.
+      const verdict = socket.authorizationError;
+      const reason = verdict ? new PeerCertificateRejectedError(`peer certificate rejected: ${String(verdict)}`, { cause: err }) : err;
+      this.emit('rejected', `${socket.remoteAddress}:${socket.remotePort}`, reason);
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return server.address() as AddressInfo;
+  }
+
+  /** Connects to a peer; rejects if the handshake or the identity check fails. */
+  dial(host: string, port: number): Promise<PeerConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ ...this.tls, host, port, rejectUnauthorized: true });
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      const timer = setTimeout(() => socket.destroy(new Error(`TLS handshake with ${host}:${port} timed out`)), this.handshakeTimeoutMs);
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      socket.once('secureConnect', () => {
+        clearTimeout(timer);
+        const connection = this.accept(socket, true);
+        if (connection) resolve(connection);
+        else reject(new Error(`peer ${host}:${port} is not a city node`));
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private accept(socket: TLSSocket, outbound: boolean): PeerConnection | undefined {
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    let connection: PeerConnection;
+    try {
+      connection = new PeerConnection(peerIdentityOf(socket.getPeerCertificate(true)), outbound, socket, this.maxFrameBytes);
+    } catch (err) {
+      socket.destroy();
+      this.emit('rejected', remote, err as Error);
+      return undefined;
+    }
+    if (!outbound) this.emit('connection', connection);
+    return connection;
+  }
+}
