@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerCaCommands } from './ca.js';
 
 /**
  * The `bsn` command tree. Each command group lives in its own file and registers itself here;
@@ -10,5 +11,6 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
+  registerCaCommands(program);
   return program;
 }
