@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { registerCaCommands } from './ca.js';
+import { registerNodeCommands } from './node.js';
+import { registerNetworkCommands } from './up.js';
 
 /**
  * The `bsn` command tree. Each command group lives in its own file and registers itself here;
@@ -12,5 +14,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerCaCommands(program);
+  registerNodeCommands(program);
+  registerNetworkCommands(program);
   return program;
 }

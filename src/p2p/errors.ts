@@ -24,3 +24,68 @@ export class TransportConfigError extends BsnError {
 export class PeerCertificateRejectedError extends BsnError {
   readonly code = 'P2P_PEER_CERTIFICATE_REJECTED';
 }
+
+/** A message body that is not the encoding the channel expects; the sender is scored down. */
+export class MessageDecodeError extends BsnError {
+  readonly code = 'P2P_MESSAGE_DECODE';
+}
+
+/** A peer broke the protocol's order or rules (a message before hello, a second hello, a bad request). */
+export class ProtocolViolationError extends BsnError {
+  readonly code = 'P2P_PROTOCOL_VIOLATION';
+}
+
+/** The peer's hello names another network (root CA fingerprint) or protocol version: it is dropped. */
+export class NetworkMismatchError extends BsnError {
+  readonly code = 'P2P_NETWORK_MISMATCH';
+}
+
+/** The peer did not send its hello in time. */
+export class HelloTimeoutError extends BsnError {
+  readonly code = 'P2P_HELLO_TIMEOUT';
+}
+
+/** The peer is banned (its score fell below the threshold); its connections are refused until the ban ends. */
+export class PeerBannedError extends BsnError {
+  readonly code = 'P2P_PEER_BANNED';
+}
+
+/** A connection that turned out to lead to this node itself. */
+export class SelfConnectionError extends BsnError {
+  readonly code = 'P2P_SELF_CONNECTION';
+}
+
+/** A second connection to a peer that already has one; the tie-break closed this one. */
+export class DuplicateConnectionError extends BsnError {
+  readonly code = 'P2P_DUPLICATE_CONNECTION';
+}
+
+/** The node at a configured address is not the node the configuration names. */
+export class UnexpectedPeerError extends BsnError {
+  readonly code = 'P2P_UNEXPECTED_PEER';
+}
+
+/** A connection closed because this node is shutting down. */
+export class ShutdownError extends BsnError {
+  readonly code = 'P2P_SHUTDOWN';
+}
+
+/** The chain layer reported a message or block from the peer as invalid. */
+export class InvalidPeerDataError extends BsnError {
+  readonly code = 'P2P_INVALID_DATA';
+}
+
+/** A misuse of the router's API by this node's own code (a chain registered twice, a reserved channel). */
+export class RouterUsageError extends BsnError {
+  readonly code = 'P2P_ROUTER_USAGE';
+}
+
+/** A block request this node will not serve (empty, over the batch limit, from height 0), sent back as a typed reply. */
+export class SyncRangeError extends BsnError {
+  readonly code = 'P2P_SYNC_RANGE';
+}
+
+/** A block-sync request got no answer in time; it is retried with another peer. */
+export class SyncTimeoutError extends BsnError {
+  readonly code = 'P2P_SYNC_TIMEOUT';
+}

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { devnetStatus, initDevnet, loadLayout, startDevnet, stopDevnet, waitReady, DevnetError } from '../network/devnet.js';
+import { parsePositiveInt, usageErrorsAsTyped } from './ca/common.js';
+import { makeOutput } from './output.js';
+
+const DEFAULT_DIR = '.bsn';
+
+/** The command that runs this CLI again, as itself: the built JS, or the TS source under tsx. */
+function selfCommand(): { node: string; args: string[] } {
+  return { node: process.execPath, args: [...process.execArgv, path.resolve(process.argv[1]!)] };
+}
+
+/** `bsn up`, `bsn down`, `bsn status`: a complete local network in one directory. */
+export function registerNetworkCommands(program: Command): void {
+  usageErrorsAsTyped(program.command('up'))
+    .description('create (once) and start a local network: root CA, two operators, four city nodes, a kv demo chain')
+    .option('--dir <dir>', 'data directory of the network', DEFAULT_DIR)
+    .option('--base-port <port>', 'first port; node i listens on base+10i (p2p) and base+10i+1 (http)', '27000')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { dir: string; basePort: string; json?: boolean }) => {
+      const out = makeOutput(Boolean(opts.json));
+      const basePort = parsePositiveInt(opts.basePort, '--base-port');
+      let step = 0;
+      const progress = (s: string) => {
+        if (!out.json) process.stdout.write(`[${++step}] ${s}\n`);
+      };
+      const fresh = !loadLayout(opts.dir);
+      const layout = await initDevnet(opts.dir, basePort, progress);
+      progress(fresh ? 'starting four city nodes' : 'starting the existing network');
+      const pids = startDevnet(layout, selfCommand());
+      progress('waiting for the nodes to connect');
+      await waitReady(layout, 30_000);
+      out.result(
+        { ok: true, dir: layout.dir, chain: layout.chainId, rootFingerprint: layout.rootFingerprint, nodes: layout.nodes.map((n) => ({ name: n.name, pid: pids[n.name], p2p: `127.0.0.1:${n.p2pPort}`, http: `http://127.0.0.1:${n.httpPort}` })) },
+        [
+          `BSN local network up in ${layout.dir} (root CA ${layout.rootFingerprint.slice(0, 23)}…)`,
+          ...layout.nodes.map((n) => `  ${n.name}  p2p 127.0.0.1:${n.p2pPort}  http http://127.0.0.1:${n.httpPort}  (/health /status /metrics, POST /chains/${layout.chainId}/txs)`),
+          `stop it with: bsn down --dir ${opts.dir}`,
+        ],
+      );
+    });
+
+  usageErrorsAsTyped(program.command('down'))
+    .description('stop the local network (its data stays; bsn up starts it again)')
+    .option('--dir <dir>', 'data directory of the network', DEFAULT_DIR)
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { dir: string; json?: boolean }) => {
+      if (!loadLayout(opts.dir)) throw new DevnetError(`no local network in '${opts.dir}'`);
+      const stopped = await stopDevnet(opts.dir);
+      makeOutput(Boolean(opts.json)).result({ ok: true, stopped }, [stopped.length ? `stopped ${stopped.join(', ')}` : 'no node was running']);
+    });
+
+  usageErrorsAsTyped(program.command('status'))
+    .description('heights, rounds and peers of the local network')
+    .option('--dir <dir>', 'data directory of the network', DEFAULT_DIR)
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { dir: string; json?: boolean }) => {
+      const layout = loadLayout(opts.dir);
+      if (!layout) throw new DevnetError(`no local network in '${opts.dir}'`);
+      const health = await devnetStatus(layout);
+      makeOutput(Boolean(opts.json)).result(
+        { ok: health.every((h) => h.status), nodes: health },
+        health.map((h) =>
+          h.status
+            ? `${h.name}  ${h.status.chains.map((c) => `${c.chainId} height ${c.height} round ${c.round} mempool ${c.mempool}`).join(', ')}  peers ${h.status.peers.join(',') || '-'}`
+            : `${h.name}  down (${h.error})`,
+        ),
+      );
+    });
+}

@@ -1,0 +1,183 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { generateCrl, initOperator, initRoot, issueLeaf, readPrivateKeyPem, signOperatorCsr } from '../pki/index.js';
+import { BsnError } from '../errors.js';
+
+/**
+ * A complete local network in one directory, as `bsn up` makes it: a root CA, two operators,
+ * four city nodes (two per operator) as four processes, and a `kv` demo chain on all four.
+ * It is a development network: the CA passphrase is generated and kept in the directory.
+ */
+export interface DevnetNode {
+  readonly name: string;
+  readonly operator: string;
+  readonly p2pPort: number;
+  readonly httpPort: number;
+  readonly config: string;
+  readonly log: string;
+}
+
+export interface DevnetLayout {
+  readonly version: 1;
+  readonly dir: string;
+  readonly chainId: string;
+  readonly rootFingerprint: string;
+  readonly nodes: DevnetNode[];
+}
+
+export class DevnetError extends BsnError {
+  readonly code = 'DEVNET';
+}
+
+export type Progress = (step: string) => void;
+
+const LAYOUT = 'devnet.json';
+const PIDS = 'pids.json';
+
+export function loadLayout(dir: string): DevnetLayout | undefined {
+  const file = path.join(dir, LAYOUT);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DevnetLayout) : undefined;
+}
+
+/** Makes the network's files (idempotent: an existing layout is returned as it is). */
+export async function initDevnet(dir: string, basePort: number, progress: Progress): Promise<DevnetLayout> {
+  const existing = loadLayout(dir);
+  if (existing) return existing;
+  if (existsSync(dir) && readdirSync(dir).length > 0) {
+    throw new DevnetError(`'${dir}' exists and is not a BSN local network; choose another --dir`);
+  }
+  const pki = path.join(dir, 'pki');
+  mkdirSync(pki, { recursive: true });
+  const passFile = path.join(pki, 'passphrase.txt');
+  const passphrase = randomBytes(18).toString('base64url');
+  writeFileSync(passFile, `${passphrase}\n`, { mode: 0o600 });
+  const secret = { passphrase };
+
+  progress('root ceremony: root CA');
+  const root = await initRoot({ dir: path.join(pki, 'root'), name: 'BSN Local Root CA', suite: 'ecdsa-p256', passphrase });
+  const operators = ['op1', 'op2'];
+  for (const [i, op] of operators.entries()) {
+    progress(`operator CA ${op}`);
+    const { csrPem } = initOperator({ dir: path.join(pki, op), name: `Local Operator ${i + 1}`, suite: 'ecdsa-p256', passphrase });
+    await signOperatorCsr({ caDir: path.join(pki, 'root'), csrPem, out: path.join(pki, op, 'ca.pem'), secret });
+  }
+  const nodes: DevnetNode[] = [];
+  const validators: { name: string; publicKey: string; power: number }[] = [];
+  for (let i = 0; i < 4; i++) {
+    const name = `node${i + 1}`;
+    const operator = operators[i >> 1]!;
+    progress(`city node certificate ${name} (${operator})`);
+    await issueLeaf({ caDir: path.join(pki, operator), out: path.join(dir, name, 'tls'), kind: 'node', name, sans: ['127.0.0.1', 'localhost'], secret });
+    const key = readPrivateKeyPem(readFileSync(path.join(dir, name, 'tls', 'key.pem'), 'utf8'));
+    validators.push({ name, publicKey: Buffer.from(key.publicKey.bytes).toString('hex'), power: 1 });
+    nodes.push({ name, operator, p2pPort: basePort + i * 10, httpPort: basePort + i * 10 + 1, config: path.join(dir, name, 'node.json'), log: path.join(dir, name, 'node.log') });
+  }
+  progress('certificate revocation lists');
+  for (const ca of ['root', ...operators]) await generateCrl({ caDir: path.join(pki, ca), out: path.join(pki, ca, 'crl.pem'), secret, days: 365 });
+
+  progress('genesis of the demo kv chain');
+  const chainId = 'demo';
+  writeFileSync(path.join(dir, 'demo.genesis.json'), `${JSON.stringify({ chainId, suite: 'ecdsa-p256', app: 'kv', time: Date.now(), validators }, null, 2)}\n`);
+  for (const node of nodes) writeNodeConfig(dir, node, nodes, operators);
+  const layout: DevnetLayout = { version: 1, dir: path.resolve(dir), chainId, rootFingerprint: root.fingerprint, nodes };
+  writeFileSync(path.join(dir, LAYOUT), `${JSON.stringify(layout, null, 2)}\n`);
+  return layout;
+}
+
+function writeNodeConfig(dir: string, node: DevnetNode, all: DevnetNode[], operators: string[]): void {
+  const rel = (p: string) => path.relative(path.join(dir, node.name), p);
+  const pki = path.join(dir, 'pki');
+  const config = {
+    name: node.name,
+    dataDir: 'data',
+    network: { rootCert: rel(path.join(pki, 'root', 'ca.pem')), crls: ['root', ...operators].map((ca) => rel(path.join(pki, ca, 'crl.pem'))) },
+    tls: { cert: 'tls/cert.pem', chain: [rel(path.join(pki, node.operator, 'ca.pem'))], key: 'tls/key.pem' },
+    p2p: { listen: `127.0.0.1:${node.p2pPort}`, peers: all.filter((n) => n !== node).map((n) => ({ host: '127.0.0.1', port: n.p2pPort, name: n.name })) },
+    http: { listen: `127.0.0.1:${node.httpPort}` },
+    chains: [{ genesis: rel(path.join(dir, 'demo.genesis.json')) }],
+    consensus: { timeoutProposeMs: 1000, timeoutPrevoteMs: 500, timeoutPrecommitMs: 500, timeoutDeltaMs: 250, emptyBlocksIntervalMs: 0 },
+    log: { level: 'info' },
+  };
+  writeFileSync(node.config, `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/** Starts every node as its own detached process; returns their pids. */
+export function startDevnet(layout: DevnetLayout, command: { node: string; args: string[] }): Record<string, number> {
+  const pids: Record<string, number> = readPids(layout.dir);
+  for (const node of layout.nodes) {
+    if (pids[node.name] && isAlive(pids[node.name]!)) continue;
+    const out = openSync(node.log, 'a');
+    const child = spawn(command.node, [...command.args, 'node', 'start', '--config', node.config], { detached: true, stdio: ['ignore', out, out] });
+    child.unref();
+    pids[node.name] = child.pid!;
+  }
+  writeFileSync(path.join(layout.dir, PIDS), `${JSON.stringify(pids)}\n`);
+  return pids;
+}
+
+export function readPids(dir: string): Record<string, number> {
+  const file = path.join(dir, PIDS);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>) : {};
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Sends SIGTERM to every node and waits (bounded) for each to exit. */
+export async function stopDevnet(dir: string, timeoutMs = 15_000): Promise<string[]> {
+  const pids = readPids(dir);
+  const stopped: string[] = [];
+  for (const [name, pid] of Object.entries(pids)) {
+    if (!isAlive(pid)) continue;
+    process.kill(pid, 'SIGTERM');
+    stopped.push(name);
+  }
+  const until = Date.now() + timeoutMs;
+  while (Object.values(pids).some(isAlive) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of Object.values(pids)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  rmSync(path.join(dir, PIDS), { force: true });
+  return stopped;
+}
+
+export interface NodeHealth {
+  readonly name: string;
+  readonly http: string;
+  readonly status?: { peers: string[]; chains: { chainId: string; height: number; round: number; mempool: number }[] };
+  readonly error?: string;
+}
+
+export async function devnetStatus(layout: DevnetLayout): Promise<NodeHealth[]> {
+  return Promise.all(
+    layout.nodes.map(async (n) => {
+      const http = `http://127.0.0.1:${n.httpPort}`;
+      try {
+        const res = await fetch(`${http}/status`, { signal: AbortSignal.timeout(2000) });
+        return { name: n.name, http, status: (await res.json()) as NodeHealth['status'] };
+      } catch (err) {
+        return { name: n.name, http, error: (err as Error).message };
+      }
+    }),
+  );
+}
+
+/** Waits until every node answers /health and sees its three peers. */
+export async function waitReady(layout: DevnetLayout, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const health = await devnetStatus(layout);
+    if (health.every((h) => h.status && h.status.peers.length === layout.nodes.length - 1)) return;
+    if (Date.now() > until) {
+      const bad = health.filter((h) => !h.status || h.status.peers.length < layout.nodes.length - 1).map((h) => `${h.name}: ${h.error ?? `${h.status?.peers.length} peers`}`);
+      throw new DevnetError(`the network did not come up within ${timeoutMs} ms (${bad.join('; ')}); see the node.log files`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

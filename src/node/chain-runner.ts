@@ -1,0 +1,338 @@
+import type { PrivateKey } from '../crypto/index.js';
+import {
+  checkBlockLinks,
+  decodeBlock,
+  encodeBlock,
+  headerHash,
+  txRoot,
+  type Block,
+  type BlockHeader,
+  type BlockStore,
+  type WriteAheadLog,
+} from '../chain/index.js';
+import {
+  decodeCommitCertificate,
+  decodeSnapshot,
+  Driver,
+  encodeCommitCertificate,
+  encodeSnapshot,
+  valueIdOf,
+  type ConsensusConfig,
+  type ConsensusMessage,
+  type DriverOutput,
+  type Proposal,
+  type ValidatorSet,
+} from '../consensus/index.js';
+import type { Application, ExecutionResult } from '../execution/index.js';
+import type { Mempool } from './mempool/index.js';
+import type { ChainGenesis } from './genesis.js';
+import { ChainDivergenceError } from './errors.js';
+import { encodeConsensusMessage } from './consensus-wire.js';
+import { SerialQueue } from './serial-queue.js';
+import { validatorSetAt, validatorSetHash } from './validator-hash.js';
+
+/** What a chain needs from the network: gossip out, and a way to punish a peer. */
+export interface ChainNetwork {
+  broadcastConsensus(bytes: Uint8Array): void;
+  reportInvalid(peer: string, reason: string): void;
+}
+
+export interface ChainLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface ChainRunnerOptions {
+  readonly genesis: ChainGenesis;
+  readonly app: Application;
+  readonly mempool: Mempool;
+  readonly store: BlockStore;
+  readonly wal: WriteAheadLog;
+  /** The snapshot records the WAL held at open (its recovery). */
+  readonly walRecords: readonly Uint8Array[];
+  readonly network: ChainNetwork;
+  readonly privateKey: PrivateKey | null;
+  readonly consensus: ConsensusConfig;
+  readonly limits: { readonly maxBlockBytes: number; readonly maxBlockTxs: number };
+  readonly log: ChainLog;
+  readonly now?: () => number;
+  /** Called after every committed height (metrics, subscribers). */
+  readonly onCommit?: (block: Block, latencyMs: number) => void;
+}
+
+interface Candidate {
+  readonly block: Block;
+  readonly execution: ExecutionResult;
+}
+
+/**
+ * Drives one app chain: the consensus driver, the application and the block store, with the
+ * network and the clock at the edges. Every event (message, timeout, tx available, sync) goes
+ * through one serial queue, so the driver and the application see one call at a time.
+ *
+ * The path of a block: getValue → reap mempool → prepareProposal → executeBlock → propose;
+ * a peer's proposal → links and roots checked by executing it → driver; decide → block store
+ * (synced) → application commit → mempool update → WAL reset → next height.
+ */
+export class ChainRunner {
+  readonly chainId: string;
+  private driver!: Driver;
+  private readonly queue: SerialQueue;
+  private validatorSet: ValidatorSet;
+  private readonly candidates = new Map<string, Candidate>();
+  private readonly validity = new Map<string, boolean>();
+  /** Proposals for later heights, validated once their parent is committed. */
+  private held: { peer: string; proposal: Proposal }[] = [];
+  private lastHeader: BlockHeader | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private stopped = false;
+  private heightStartedAt = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly o: ChainRunnerOptions) {
+    this.chainId = o.genesis.file.chainId;
+    this.now = o.now ?? Date.now;
+    this.validatorSet = o.genesis.validators;
+    this.queue = new SerialQueue((err) => o.log.warn({ chain: this.chainId, err: (err as Error).message }, 'chain event failed'));
+  }
+
+  get height(): number {
+    return this.o.store.height;
+  }
+  get round(): number {
+    return this.driver?.round ?? 0;
+  }
+  get validators(): ValidatorSet {
+    return this.validatorSet;
+  }
+
+  /** Recovers (replays stored blocks the application lacks, restores the WAL) and starts consensus. */
+  async start(): Promise<void> {
+    await this.queue.run(async () => {
+      await this.recoverApplication();
+      const tip = this.o.store.height;
+      this.lastHeader = tip > 0 ? decodeBlock((await this.o.store.block(tip))!).header : undefined;
+      this.validatorSet = validatorSetAt(this.o.genesis.validators, tip + 1);
+      this.driver = this.makeDriver(tip + 1);
+      this.heightStartedAt = this.now();
+      await this.perform(this.driver.start(), undefined);
+      if (this.o.mempool.readyCount > 0) await this.perform(this.driver.valueAvailable(), undefined);
+    });
+    this.o.mempool.onTxsAvailable(() => this.enqueue(() => this.driver.valueAvailable()));
+  }
+
+  /** A consensus message from `peer` (already decoded). */
+  onMessage(peer: string, message: ConsensusMessage): void {
+    void this.queue.run(async () => {
+      if (this.stopped) return;
+      if (message.kind === 'proposal' && message.height > this.driver.height) {
+        if (this.held.length < 64) this.held.push({ peer, proposal: message });
+        return;
+      }
+      if (message.kind === 'proposal' && message.height === this.driver.height) await this.validateProposal(peer, message);
+      await this.perform(this.driver.receive(message), peer);
+    });
+  }
+
+  /** A block with its commit certificate from block sync: verified, executed, committed. */
+  async applySyncedBlock(height: number, blockBytes: Uint8Array, certificateBytes: Uint8Array): Promise<void> {
+    await this.queue.run(async () => {
+      if (height !== this.o.store.height + 1) return;
+      const block = decodeBlock(blockBytes);
+      const certificate = decodeCommitCertificate(certificateBytes);
+      await this.candidateFor(blockBytes, block);
+      await this.perform(this.driver.applyCommit(certificate, blockBytes), undefined);
+    });
+  }
+
+  /** Re-sends what this node signed at the current height, for peers that missed it. */
+  regossip(): void {
+    void this.queue.run(async () => {
+      if (this.stopped || !this.driver) return;
+      for (const m of this.driver.signedMessages()) this.broadcast(m);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await this.queue.run(async () => undefined);
+  }
+
+  private makeDriver(height: number): Driver {
+    const options = {
+      chainId: this.chainId,
+      suite: this.o.genesis.suite,
+      validators: this.validatorSet,
+      height,
+      privateKey: this.o.privateKey,
+      isValid: (_h: number, value: Uint8Array) => this.validity.get(valueIdOf(this.o.genesis.suite, value)) ?? false,
+      config: this.o.consensus,
+    };
+    const last = this.o.walRecords.at(-1);
+    if (last && this.o.privateKey) {
+      const snapshot = decodeSnapshot(last);
+      if (snapshot.height === height) {
+        for (const m of snapshot.signed) if (m.kind === 'proposal') this.validity.set(m.valueId, true);
+        this.o.log.info({ chain: this.chainId, height, round: snapshot.round, signed: snapshot.signed.length }, 'restoring consensus from the WAL');
+        return Driver.restore(options, snapshot);
+      }
+    }
+    return new Driver(options);
+  }
+
+  /** Blocks stored before a crash whose state the application had not yet committed. */
+  private async recoverApplication(): Promise<void> {
+    let info = await this.o.app.info();
+    if (info.height === 0 && this.o.store.height === 0) {
+      const g = this.o.genesis.file;
+      await this.o.app.initChain({ chainId: g.chainId, time: g.time, appState: null });
+    }
+    while (info.height < this.o.store.height) {
+      const h = info.height + 1;
+      const bytes = (await this.o.store.block(h))!;
+      const candidate = await this.candidateFor(bytes, decodeBlock(bytes));
+      info = await this.o.app.commit(h, candidate.execution.executionId);
+      this.o.log.info({ chain: this.chainId, height: h }, 'replayed a stored block into the application');
+    }
+  }
+
+  /** Executes `block` (once per value) and checks its roots against its header. */
+  private async candidateFor(bytes: Uint8Array, block: Block): Promise<Candidate> {
+    const id = valueIdOf(this.o.genesis.suite, bytes);
+    const known = this.candidates.get(id);
+    if (known) return known;
+    const execution = await this.o.app.executeBlock({ height: block.header.height, time: block.header.time }, block.txs);
+    const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
+    if (!same(execution.stateRoot, block.header.stateRoot) || !same(execution.resultsRoot, block.header.resultsRoot)) {
+      throw new ChainDivergenceError(`block ${block.header.height} states roots this node does not compute`);
+    }
+    const candidate = { block, execution };
+    this.candidates.set(id, candidate);
+    return candidate;
+  }
+
+  /** Decides validity of a proposal's block before the driver sees it (the driver's check is synchronous). */
+  private async validateProposal(peer: string, proposal: Proposal): Promise<void> {
+    if (this.validity.has(proposal.valueId)) return;
+    let ok = false;
+    try {
+      const block = decodeBlock(proposal.value);
+      checkBlockLinks(this.o.genesis.suite, block, this.lastHeader, this.chainId);
+      if (block.header.proposer !== proposal.proposer) throw new ChainDivergenceError('the header names another proposer');
+      if (!Buffer.from(block.header.validatorSetHash).equals(validatorSetHash(this.o.genesis.suite, this.validators))) {
+        throw new ChainDivergenceError('the header names another validator set');
+      }
+      await this.candidateFor(proposal.value, block);
+      ok = true;
+    } catch (err) {
+      this.o.log.warn({ chain: this.chainId, peer, height: proposal.height, err: (err as Error).message }, 'invalid proposal');
+    }
+    this.validity.set(proposal.valueId, ok);
+  }
+
+  private enqueue(step: () => DriverOutput[]): void {
+    void this.queue.run(async () => {
+      if (!this.stopped) await this.perform(step(), undefined);
+    });
+  }
+
+  /** Performs the driver's outputs in order; a `persist` is durable before anything after it. */
+  private async perform(outputs: DriverOutput[], peer: string | undefined): Promise<void> {
+    for (const o of outputs) {
+      if (this.stopped) return;
+      switch (o.kind) {
+        case 'persist':
+          this.o.wal.append(encodeSnapshot(o.snapshot));
+          break;
+        case 'broadcast':
+          this.broadcast(o.message);
+          break;
+        case 'scheduleTimeout':
+          this.schedule(o.durationMs, () => this.driver.onTimeout(o.timeout, o.height, o.round));
+          break;
+        case 'getValue':
+          await this.perform(await this.propose(o.height, o.round), undefined);
+          break;
+        case 'decide':
+          await this.commit(o.height, o.value, encodeCommitCertificate(o.certificate));
+          break;
+        case 'evidence':
+          this.o.log.warn({ chain: this.chainId, evidence: o.evidence.kind }, 'equivocation detected');
+          break;
+        case 'rejected':
+          // Votes of a past height arrive late in any asynchronous network: not an offence.
+          if (peer && o.reason !== 'wrongHeight') this.o.network.reportInvalid(peer, `consensus message rejected: ${o.reason}`);
+          break;
+      }
+    }
+  }
+
+  private broadcast(message: ConsensusMessage): void {
+    this.o.network.broadcastConsensus(encodeConsensusMessage(message));
+  }
+
+  private schedule(ms: number, step: () => DriverOutput[]): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.enqueue(step);
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  /** Builds, executes and returns the proposal of this node for (height, round). */
+  private async propose(height: number, round: number): Promise<DriverOutput[]> {
+    const { maxBlockBytes, maxBlockTxs } = this.o.limits;
+    const txs = await this.o.app.prepareProposal(this.o.mempool.reap(maxBlockBytes, maxBlockTxs), { maxBytes: maxBlockBytes, maxTxs: maxBlockTxs });
+    const suite = this.o.genesis.suite;
+    const parent = this.lastHeader;
+    const time = Math.max(this.now(), parent ? parent.time : 0);
+    const execution = await this.o.app.executeBlock({ height, time }, txs);
+    const block: Block = {
+      header: {
+        chainId: this.chainId,
+        height,
+        time,
+        parentHash: parent ? headerHash(suite, parent) : new Uint8Array(0),
+        txRoot: txRoot(suite, txs),
+        stateRoot: execution.stateRoot,
+        resultsRoot: execution.resultsRoot,
+        validatorSetHash: validatorSetHash(suite, this.validators),
+        proposer: this.driver.address ?? '',
+      },
+      txs,
+    };
+    const value = encodeBlock(block);
+    const id = valueIdOf(suite, value);
+    this.candidates.set(id, { block, execution });
+    this.validity.set(id, true);
+    return this.driver.proposeValue(height, round, value);
+  }
+
+  /** Stores the decided block, commits its state, and moves consensus to the next height. */
+  private async commit(height: number, value: Uint8Array, certificate: Uint8Array): Promise<void> {
+    const candidate = await this.candidateFor(value, decodeBlock(value));
+    await this.o.store.append(height, value, certificate);
+    await this.o.app.commit(height, candidate.execution.executionId);
+    this.lastHeader = candidate.block.header;
+    this.candidates.clear();
+    this.validity.clear();
+    this.o.wal.reset();
+    await this.o.mempool.update(height, candidate.block.txs);
+    const latency = this.now() - this.heightStartedAt;
+    this.heightStartedAt = this.now();
+    this.o.onCommit?.(candidate.block, latency);
+    this.o.log.info({ chain: this.chainId, height, txs: candidate.block.txs.length, latencyMs: latency }, 'committed');
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.validatorSet = this.validatorSet.next();
+    const next = this.driver.nextHeight(this.validatorSet);
+    const held = this.held.filter((h) => h.proposal.height === height + 1);
+    this.held = this.held.filter((h) => h.proposal.height > height + 1);
+    for (const h of held) await this.validateProposal(h.peer, h.proposal);
+    await this.perform(next, undefined);
+    for (const h of held) await this.perform(this.driver.receive(h.proposal), h.peer);
+    if (this.o.mempool.readyCount > 0) await this.perform(this.driver.valueAvailable(), undefined);
+  }
+}

@@ -1,0 +1,247 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import type { Logger } from 'pino';
+import type { PrivateKey } from '../crypto/index.js';
+import { parseCertificatePem, readPrivateKeyPem } from '../pki/index.js';
+import { BlockStore, WriteAheadLog, checkBlockLinks, decodeBlock } from '../chain/index.js';
+import { decodeCommitCertificate, validatorAddress, verifyCommitCertificate, type ConsensusConfig } from '../consensus/index.js';
+import { KvApplication } from '../execution/index.js';
+import { BlockSync, CHANNEL, PeerManager, Router } from '../p2p/index.js';
+import { ChainRunner } from './chain-runner.js';
+import { splitHostPort, type NodeConfig } from './config.js';
+import { decodeConsensusMessage } from './consensus-wire.js';
+import { CommitTimeoutError, NodeConfigError } from './errors.js';
+import { loadGenesis, type ChainGenesis } from './genesis.js';
+import { Mempool } from './mempool/index.js';
+import { NodeMetrics } from './metrics.js';
+import { validatorSetAt } from './validator-hash.js';
+
+/** One hosted app chain and everything that serves it. */
+export interface HostedChain {
+  readonly genesis: ChainGenesis;
+  readonly app: KvApplication;
+  readonly mempool: Mempool;
+  readonly store: BlockStore;
+  readonly runner: ChainRunner;
+  readonly sync: BlockSync;
+  readonly wal: WriteAheadLog;
+}
+
+const REGOSSIP_MS = 1000;
+
+/**
+ * A city node: one LevelDB, one mutual-TLS peer network, and the app chains it hosts. It wires
+ * the layers together and owns nothing the layers below do not already do.
+ */
+export class CityNode {
+  readonly metrics = new NodeMetrics();
+  readonly chains = new Map<string, HostedChain>();
+  private regossipTimer: NodeJS.Timeout | undefined;
+  /** chainId/txHash → resolvers of clients waiting for that tx to commit. */
+  private readonly waiters = new Map<string, ((height: number) => void)[]>();
+  private p2pPort = 0;
+
+  private constructor(
+    readonly config: NodeConfig,
+    private readonly log: Logger,
+    private readonly db: ClassicLevel<string, Uint8Array>,
+    readonly peers: PeerManager,
+    readonly router: Router,
+  ) {}
+
+  static async start(config: NodeConfig, log: Logger): Promise<CityNode> {
+    const read = (file: string, what: string) => {
+      try {
+        return readFileSync(file, 'utf8');
+      } catch (cause) {
+        throw new NodeConfigError(`cannot read ${what} '${file}': ${(cause as Error).message}`, { cause });
+      }
+    };
+    const rootPem = read(config.network.rootCert, 'root certificate');
+    const certPem = read(config.tls.cert, 'node certificate');
+    const keyPem = read(config.tls.key, 'node key');
+    const transport = {
+      certChainPem: certPem + config.tls.chain.map((f) => read(f, 'CA certificate')).join(''),
+      keyPem,
+      rootPem,
+      crlPems: config.network.crls.map((f) => read(f, 'CRL')),
+      maxFrameBytes: config.p2p.maxFrameBytes,
+    };
+    mkdirSync(path.join(config.dataDir, 'wal'), { recursive: true });
+    const db = new ClassicLevel<string, Uint8Array>(path.join(config.dataDir, 'db'), { valueEncoding: 'view' });
+    await db.open();
+    const p2pLog = log.child({ module: 'p2p' });
+    const peers = new PeerManager({ transport, persistentPeers: config.p2p.peers, logger: p2pLog });
+    const router = new Router(peers, { networkId: parseCertificatePem(rootPem).fingerprint, logger: p2pLog });
+    const node = new CityNode(config, log, db, peers, router);
+    const nodeKey = readPrivateKeyPem(keyPem);
+    for (const chain of config.chains) await node.host(loadGenesis(chain.genesis), nodeKey);
+    const listen = splitHostPort(config.p2p.listen);
+    node.p2pPort = (await peers.listen(listen.port, listen.host)).port;
+    peers.start();
+    node.regossipTimer = setInterval(() => {
+      for (const c of node.chains.values()) c.runner.regossip();
+      node.metrics.peers.set(peers.connections().length);
+    }, REGOSSIP_MS);
+    log.info({ p2p: `${listen.host}:${node.p2pPort}`, chains: [...node.chains.keys()] }, 'city node started');
+    return node;
+  }
+
+  get p2pAddress(): string {
+    return `${splitHostPort(this.config.p2p.listen).host}:${this.p2pPort}`;
+  }
+
+  /** Heights, rounds and peers, for `bsn status` and the /status endpoint. */
+  status(): { name: string; peers: string[]; chains: { chainId: string; height: number; round: number; mempool: number; caughtUp: boolean }[] } {
+    return {
+      name: this.config.name,
+      peers: this.peers.connections().map((c) => c.peer.name),
+      chains: [...this.chains.values()].map((c) => ({
+        chainId: c.genesis.file.chainId,
+        height: c.store.height,
+        round: c.runner.round,
+        mempool: c.mempool.count,
+        caughtUp: c.sync.isCaughtUp,
+      })),
+    };
+  }
+
+  /** Admits a tx into a chain's mempool and gossips it; throws the mempool's typed rejection. */
+  async submit(chainId: string, tx: Uint8Array): Promise<{ hash: string }> {
+    const chain = this.chains.get(chainId);
+    if (!chain) throw new NodeConfigError(`this node does not host chain '${chainId}'`);
+    const added = await chain.mempool.add(tx);
+    this.router.broadcast(chainId, CHANNEL.transactions, tx);
+    return { hash: added.hash };
+  }
+
+  /** Resolves with the height at which `tx` commits; rejects after `timeoutMs`. */
+  commitWaiter(chainId: string, tx: Uint8Array, timeoutMs: number): Promise<number> {
+    const chain = this.chains.get(chainId);
+    if (!chain) return Promise.reject(new NodeConfigError(`this node does not host chain '${chainId}'`));
+    const key = `${chainId}/${Buffer.from(chain.genesis.suite.hash(tx)).toString('hex')}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.set(key, (this.waiters.get(key) ?? []).filter((w) => w !== done));
+        reject(new CommitTimeoutError(`transaction not committed within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = (height: number) => {
+        clearTimeout(timer);
+        resolve(height);
+      };
+      this.waiters.set(key, [...(this.waiters.get(key) ?? []), done]);
+    });
+  }
+
+  private notifyCommitted(chainId: string, suiteHash: (tx: Uint8Array) => Uint8Array, txs: readonly Uint8Array[], height: number): void {
+    if (this.waiters.size === 0) return;
+    for (const tx of txs) {
+      const key = `${chainId}/${Buffer.from(suiteHash(tx)).toString('hex')}`;
+      const list = this.waiters.get(key);
+      if (!list) continue;
+      this.waiters.delete(key);
+      for (const w of list) w(height);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.regossipTimer) clearInterval(this.regossipTimer);
+    for (const c of this.chains.values()) {
+      c.sync.stop();
+      await c.runner.stop();
+      await c.mempool.close();
+      c.wal.close();
+    }
+    this.router.close();
+    await this.peers.close();
+    await this.db.close();
+    this.log.info({}, 'city node stopped');
+  }
+
+  private async host(genesis: ChainGenesis, nodeKey: PrivateKey): Promise<void> {
+    const chainId = genesis.file.chainId;
+    const suite = genesis.suite;
+    const chainLog = this.log.child({ chain: chainId });
+    const app = await KvApplication.open(this.db, chainId, { suite });
+    const mempool = Mempool.open(app, { hash: (tx) => suite.hash(tx), workers: this.config.mempool.verifyWorkers, limits: { maxTxs: this.config.mempool.maxTxs, maxBytes: this.config.mempool.maxBytes } });
+    const store = await BlockStore.open(this.db, chainId);
+    const { wal, recovery } = WriteAheadLog.open(path.join(this.config.dataDir, 'wal', `${chainId}.wal`));
+    if (recovery.truncatedBytes > 0) chainLog.warn({ bytes: recovery.truncatedBytes }, 'cut a torn tail off the consensus WAL');
+    const isValidator = nodeKey.suite === suite.name && genesis.validators.get(validatorAddress(suite, nodeKey.publicKey)) !== undefined;
+    const runner = new ChainRunner({
+      genesis,
+      app,
+      mempool,
+      store,
+      wal,
+      walRecords: recovery.records,
+      privateKey: isValidator ? nodeKey : null,
+      consensus: consensusConfig(this.config),
+      limits: { maxBlockBytes: 4 * 1024 * 1024, maxBlockTxs: 5000 },
+      log: chainLog,
+      network: {
+        broadcastConsensus: (bytes) => this.router.broadcast(chainId, CHANNEL.consensus, bytes),
+        reportInvalid: (peer, reason) => {
+          const conn = this.peers.connection(peer);
+          if (conn) this.router.reportInvalid(conn.peer, reason);
+        },
+      },
+      onCommit: (block, latencyMs) => {
+        this.notifyCommitted(chainId, (tx) => suite.hash(tx), block.txs, block.header.height);
+        this.metrics.height.set({ chain: chainId }, block.header.height);
+        this.metrics.committedTxs.inc({ chain: chainId }, block.txs.length);
+        this.metrics.commitLatency.observe({ chain: chainId }, latencyMs / 1000);
+        this.metrics.mempoolSize.set({ chain: chainId }, mempool.count);
+        this.metrics.mempoolBytes.set({ chain: chainId }, mempool.bytes);
+      },
+    });
+    const sync = new BlockSync({
+      router: this.router,
+      chainId,
+      // The runner stores a synced block itself (through the driver's decide), after executing it.
+      store: { get height() { return store.height; }, block: (h) => store.block(h), certificate: (h) => store.certificate(h), append: (h, b, c) => runner.applySyncedBlock(h, b, c) },
+      verify: async (height, blockBytes, certBytes) => {
+        const cert = decodeCommitCertificate(certBytes);
+        verifyCommitCertificate(cert, validatorSetAt(genesis.validators, height), suite, chainId);
+        const parent = height > 1 ? decodeBlock((await store.block(height - 1))!).header : undefined;
+        checkBlockLinks(suite, decodeBlock(blockBytes), parent, chainId);
+      },
+      logger: chainLog,
+    });
+    const syncHandlers = sync.handlers();
+    this.router.register(chainId, {
+      ...syncHandlers,
+      onConsensus: (peer, body) => runner.onMessage(peer.fingerprint, decodeConsensusMessage(body)),
+      onTransaction: async (peer, body) => {
+        try {
+          await mempool.add(body);
+          this.router.broadcast(chainId, CHANNEL.transactions, body);
+        } catch (err) {
+          this.metrics.txRejected.inc({ chain: chainId, code: (err as { code?: string }).code ?? 'UNKNOWN' });
+          chainLog.debug({ peer: peer.name, err: (err as Error).message }, 'gossiped tx refused');
+        }
+      },
+    });
+    await runner.start();
+    sync.start();
+    this.metrics.height.set({ chain: chainId }, store.height);
+    this.chains.set(chainId, { genesis, app, mempool, store, runner, sync, wal });
+    chainLog.info({ height: store.height, validator: isValidator }, 'hosting chain');
+  }
+}
+
+function consensusConfig(config: NodeConfig): ConsensusConfig {
+  const c = config.consensus;
+  return {
+    timeouts: {
+      propose: { base: c.timeoutProposeMs, delta: c.timeoutDeltaMs },
+      prevote: { base: c.timeoutPrevoteMs, delta: c.timeoutDeltaMs },
+      precommit: { base: c.timeoutPrecommitMs, delta: c.timeoutDeltaMs },
+    },
+    createEmptyBlocks: c.emptyBlocksIntervalMs > 0,
+    emptyBlocksInterval: c.emptyBlocksIntervalMs,
+  };
+}
+
+

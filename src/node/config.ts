@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { NodeConfigError } from './errors.js';
+
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:26656');
+
+const peer = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  /** The node name its certificate must carry; any city node when absent. */
+  name: z.string().min(1).optional(),
+});
+
+/**
+ * The city node's config file (JSON). Relative paths are resolved against the config file's
+ * directory, so a node directory can be moved as a whole. See docs/node.md for every field.
+ */
+export const nodeConfigSchema = z.strictObject({
+  name: z.string().min(1),
+  dataDir: z.string().min(1),
+  network: z.strictObject({
+    rootCert: z.string().min(1),
+    /** CRLs of the root and of every operator CA: TLS checks each link of a peer's chain. */
+    crls: z.array(z.string().min(1)).min(1),
+  }),
+  tls: z.strictObject({
+    cert: z.string().min(1),
+    /** The operator CA certificate(s) between the node certificate and the root. */
+    chain: z.array(z.string().min(1)).min(1),
+    key: z.string().min(1),
+  }),
+  p2p: z.strictObject({
+    listen: hostPort,
+    peers: z.array(peer).default([]),
+    maxFrameBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
+  }),
+  http: z.strictObject({ listen: hostPort }),
+  chains: z.array(z.strictObject({ genesis: z.string().min(1) })).default([]),
+  consensus: z
+    .strictObject({
+      timeoutProposeMs: z.number().int().min(1).default(1000),
+      timeoutPrevoteMs: z.number().int().min(1).default(500),
+      timeoutPrecommitMs: z.number().int().min(1).default(500),
+      timeoutDeltaMs: z.number().int().min(0).default(500),
+      /** 0: a block only when there are transactions; otherwise at least one block per interval. */
+      emptyBlocksIntervalMs: z.number().int().min(0).default(0),
+    })
+    .default({ timeoutProposeMs: 1000, timeoutPrevoteMs: 500, timeoutPrecommitMs: 500, timeoutDeltaMs: 500, emptyBlocksIntervalMs: 0 }),
+  mempool: z
+    .strictObject({
+      maxTxs: z.number().int().min(1).default(10_000),
+      maxBytes: z.number().int().min(1024).default(64 * 1024 * 1024),
+      verifyWorkers: z.number().int().min(0).max(64).optional(),
+    })
+    .default({ maxTxs: 10_000, maxBytes: 64 * 1024 * 1024 }),
+  log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).default({ level: 'info' }),
+});
+
+export type NodeConfig = z.infer<typeof nodeConfigSchema>;
+
+/** Parses and validates a config; every problem is listed with its path, in one error. */
+export function parseNodeConfig(text: string, baseDir: string): NodeConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (cause) {
+    throw new NodeConfigError(`config is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+  const parsed = nodeConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
+    throw new NodeConfigError(`invalid node config: ${problems.join('; ')}`);
+  }
+  return resolvePaths(parsed.data, baseDir);
+}
+
+export function loadNodeConfig(file: string): NodeConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new NodeConfigError(`cannot read config '${file}': ${(cause as Error).message}`, { cause });
+  }
+  return parseNodeConfig(text, path.dirname(path.resolve(file)));
+}
+
+function resolvePaths(config: NodeConfig, baseDir: string): NodeConfig {
+  const at = (p: string) => path.resolve(baseDir, p);
+  return {
+    ...config,
+    dataDir: at(config.dataDir),
+    network: { rootCert: at(config.network.rootCert), crls: config.network.crls.map(at) },
+    tls: { cert: at(config.tls.cert), chain: config.tls.chain.map(at), key: at(config.tls.key) },
+    chains: config.chains.map((c) => ({ genesis: at(c.genesis) })),
+  };
+}
+
+export function splitHostPort(value: string): { host: string; port: number } {
+  const at = value.lastIndexOf(':');
+  return { host: value.slice(0, at), port: Number(value.slice(at + 1)) };
+}

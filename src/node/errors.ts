@@ -1,0 +1,26 @@
+import { BsnError } from '../errors.js';
+
+/** The node's config file or a file it names is missing, unreadable or invalid. */
+export class NodeConfigError extends BsnError {
+  readonly code = 'NODE_CONFIG_INVALID';
+}
+
+/** A genesis file is missing, unreadable or invalid. */
+export class GenesisError extends BsnError {
+  readonly code = 'NODE_GENESIS_INVALID';
+}
+
+/** The stored chain disagrees with what the node recomputes (state root, results, links). */
+export class ChainDivergenceError extends BsnError {
+  readonly code = 'NODE_CHAIN_DIVERGENCE';
+}
+
+/** A message from a peer that decodes as CBOR but is not a well-formed BSN message. */
+export class WireFormatError extends BsnError {
+  readonly code = 'NODE_WIRE_FORMAT';
+}
+
+/** A submitted transaction was not committed within the wait the client asked for. */
+export class CommitTimeoutError extends BsnError {
+  readonly code = 'NODE_COMMIT_TIMEOUT';
+}

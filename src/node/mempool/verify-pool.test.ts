@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getSuite, SUITE_NAMES, UnknownSuiteError, type Suite } from '../../crypto/index.js';
+import { buildKvTx, kvAddress, kvStatelessSpec } from '../../execution/index.js';
+import { MempoolClosedError, VerifyPool, VerifyPoolError } from './index.js';
+
+const te = new TextEncoder();
+const CHAIN = 'pool-test';
+
+function suiteOrSkip(name: string): Suite | undefined {
+  try {
+    return getSuite(name);
+  } catch (e) {
+    if (e instanceof UnknownSuiteError) return undefined;
+    throw e;
+  }
+}
+
+test('the pool verifies txs of every suite and rejects forged ones', async (t) => {
+  const pool = new VerifyPool(kvStatelessSpec(CHAIN), { size: 2, batchSize: 8 });
+  try {
+    for (const name of SUITE_NAMES) {
+      const suite = suiteOrSkip(name);
+      if (!suite) {
+        t.diagnostic(`suite ${name} is not in this build; skipped`);
+        continue;
+      }
+      const { privateKey } = suite.generateKeyPair();
+      const txs = Array.from({ length: 8 }, (_, i) => buildKvTx({ chainId: CHAIN, privateKey, nonce: i, ops: [{ type: 'put', key: te.encode(`k${i}`), value: te.encode('v') }] }));
+      const forged = txs.map((tx) => {
+        const f = Uint8Array.from(tx);
+        f[f.length - 3]! ^= 0x40;
+        return f;
+      });
+      const verdicts = await Promise.all([...txs, ...forged].map((tx) => pool.check(tx)));
+      const sender = kvAddress(suite, privateKey.publicKey.bytes);
+      assert.deepEqual(verdicts.slice(0, 8), txs.map((_, i) => ({ ok: true, sender, nonce: i })), name);
+      for (const v of verdicts.slice(8)) assert.equal(v.ok ? 'OK' : v.code, 'TX_BAD_SIGNATURE', name);
+    }
+    assert.equal((await pool.check(Uint8Array.of(1, 2, 3))).ok, false);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('close() rejects queued checks and later ones with MEMPOOL_CLOSED', async () => {
+  const pool = new VerifyPool(kvStatelessSpec(CHAIN), { size: 1 });
+  const pending = assert.rejects(pool.check(Uint8Array.of(1)), MempoolClosedError);
+  await pool.close();
+  await pending;
+  await assert.rejects(pool.check(Uint8Array.of(1)), MempoolClosedError);
+});
+
+test('a check module that cannot load fails every check with a typed error, without hanging', async () => {
+  const pool = new VerifyPool({ moduleUrl: new URL('./no-such-module.js', import.meta.url).href, exportName: 'x', config: null }, { size: 2 });
+  await assert.rejects(pool.check(Uint8Array.of(1)), VerifyPoolError);
+  await assert.rejects(pool.check(Uint8Array.of(1)), VerifyPoolError);
+  await pool.close();
+});
+
+test('the built JavaScript starts its workers without tsx, and an idle pool lets the process exit', { timeout: 60_000 }, async () => {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+  const out = mkdtempSync(path.join(tmpdir(), 'bsn-pool-dist-'));
+  try {
+    const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
+    const files = ['src/node/mempool/verify-pool.ts', 'src/node/mempool/verify-worker.ts', 'src/execution/kv/stateless.ts', 'src/execution/kv/tx.ts'];
+    const flags = ['--outDir', out, '--rootDir', root, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022'];
+    execFileSync(process.execPath, [tsc, ...flags, '--skipLibCheck', '--noCheck', '--types', 'node', ...files.map((f) => path.join(root, f))], { cwd: root });
+    writeFileSync(path.join(out, 'package.json'), '{"type":"module"}');
+    symlinkSync(path.join(root, 'node_modules'), path.join(out, 'node_modules'), 'dir');
+    const script = `
+      import { VerifyPool } from './src/node/mempool/verify-pool.js';
+      import { kvStatelessSpec } from './src/execution/kv/stateless.js';
+      import { buildKvTx } from './src/execution/kv/tx.js';
+      import { ed25519 } from './src/crypto/index.js';
+      const spec = kvStatelessSpec('c');
+      if (!spec.moduleUrl.endsWith('.js')) throw new Error('not the built module: ' + spec.moduleUrl);
+      const pool = new VerifyPool(spec, { size: 1 });
+      const tx = buildKvTx({ chainId: 'c', privateKey: ed25519.generateKeyPair().privateKey, nonce: 0, ops: [{ type: 'delete', key: Uint8Array.of(1) }] });
+      const verdict = await pool.check(tx);
+      await pool.close();
+      // An idle pool that nobody closes must not keep the process alive.
+      const forgotten = new VerifyPool(spec, { size: 1 });
+      const again = await forgotten.check(tx);
+      console.log(JSON.stringify(verdict.ok && again.ok));`;
+    writeFileSync(path.join(out, 'run.mjs'), script);
+    const stdout = execFileSync(process.execPath, ['run.mjs'], { cwd: out, env: { ...process.env, NODE_OPTIONS: '' }, timeout: 30_000 }).toString();
+    assert.equal(stdout.trim(), 'true');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,174 @@
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { StatelessCheckSpec, StatelessVerdict } from '../../execution/index.js';
+import { MempoolClosedError, VerifyPoolError } from './errors.js';
+import type { TxVerifier } from './verifier.js';
+import type { BatchRequest, BatchResponse, WorkerInit } from './verify-protocol.js';
+
+export interface VerifyPoolOptions {
+  /** Worker threads; default max(1, cores - 1), leaving one core to the main thread. */
+  readonly size?: number;
+  /** Most txs in one message to a worker. */
+  readonly batchSize?: number;
+  /** Batches outstanding per worker; more queue up in the pool and leave as bigger batches. */
+  readonly maxBatchesPerWorker?: number;
+}
+
+interface Item {
+  readonly tx: Uint8Array;
+  readonly resolve: (verdict: StatelessVerdict) => void;
+  readonly reject: (error: Error) => void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  readonly batches: Map<number, readonly Item[]>;
+  /** Batches answered; while no worker has answered any, a dead worker is not restarted. */
+  answered: number;
+  gone: boolean;
+}
+
+export function defaultPoolSize(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+/**
+ * Runs an application's stateless check (decode, sizes, chain, signature) on worker threads.
+ * Calls made in the same turn of the event loop are grouped into batches, so one message carries
+ * many txs. Idle workers are unref'd: an idle pool never keeps the process alive; close() ends it.
+ */
+export class VerifyPool implements TxVerifier {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Item[] = [];
+  private readonly batchSize: number;
+  private readonly maxBatches: number;
+  private nextId = 0;
+  private flushScheduled = false;
+  private closed = false;
+  private broken: VerifyPoolError | undefined;
+
+  constructor(
+    private readonly spec: StatelessCheckSpec,
+    options: VerifyPoolOptions = {},
+  ) {
+    const size = options.size ?? defaultPoolSize();
+    if (!Number.isSafeInteger(size) || size < 1) throw new VerifyPoolError(`pool size must be a positive integer, got ${size}`);
+    this.batchSize = options.batchSize ?? 64;
+    this.maxBatches = options.maxBatchesPerWorker ?? 2;
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  check(tx: Uint8Array): Promise<StatelessVerdict> {
+    if (this.closed) return Promise.reject(new MempoolClosedError('the verification pool is closed'));
+    if (this.broken) return Promise.reject(this.broken);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ tx, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Terminates the workers; checks still queued or running are rejected with MempoolClosedError. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const error = new MempoolClosedError('the verification pool is closed');
+    for (const item of this.queue.splice(0)) item.reject(error);
+    await Promise.all(this.slots.map((slot) => this.retire(slot, error)));
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    for (;;) {
+      const slot = this.leastBusy();
+      if (!slot || this.queue.length === 0) return;
+      this.send(slot, this.queue.splice(0, this.batchSize));
+    }
+  }
+
+  private leastBusy(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const slot of this.slots) {
+      if (slot.gone || slot.batches.size >= this.maxBatches) continue;
+      if (!best || slot.batches.size < best.batches.size) best = slot;
+    }
+    return best;
+  }
+
+  private send(slot: Slot, items: readonly Item[]): void {
+    const offsets = new Uint32Array(items.length + 1);
+    for (let i = 0; i < items.length; i++) offsets[i + 1] = offsets[i]! + items[i]!.tx.length;
+    const data = new Uint8Array(offsets[items.length]!);
+    for (let i = 0; i < items.length; i++) data.set(items[i]!.tx, offsets[i]);
+    const request: BatchRequest = { id: this.nextId++, data, offsets };
+    slot.batches.set(request.id, items);
+    slot.worker.ref();
+    slot.worker.postMessage(request, [data.buffer, offsets.buffer]);
+  }
+
+  private onResponse(slot: Slot, response: BatchResponse): void {
+    const items = slot.batches.get(response.id);
+    if (!items) return;
+    slot.batches.delete(response.id);
+    slot.answered++;
+    if (slot.batches.size === 0) slot.worker.unref();
+    items.forEach((item, i) => item.resolve(response.verdicts[i]!));
+    this.flush();
+  }
+
+  private spawn(): Slot {
+    const slot: Slot = { worker: startWorker({ spec: this.spec }), batches: new Map(), answered: 0, gone: false };
+    slot.worker.unref();
+    slot.worker.on('message', (response: BatchResponse) => this.onResponse(slot, response));
+    slot.worker.on('error', (cause) => this.onGone(slot, new VerifyPoolError(`verification worker failed: ${cause.message}`, { cause })));
+    slot.worker.on('exit', (code) => this.onGone(slot, new VerifyPoolError(`verification worker exited with code ${code}`)));
+    return slot;
+  }
+
+  private onGone(slot: Slot, error: VerifyPoolError): void {
+    if (slot.gone) return;
+    slot.gone = true;
+    for (const items of slot.batches.values()) for (const item of items) item.reject(this.closed ? new MempoolClosedError('the verification pool is closed') : error);
+    slot.batches.clear();
+    if (this.closed) return;
+    const index = this.slots.indexOf(slot);
+    if (this.slots.some((s) => s.answered > 0)) {
+      this.slots[index] = this.spawn();
+      this.flush();
+      return;
+    }
+    // No worker has ever answered: the check cannot be loaded at all, and restarting would loop.
+    this.broken = error;
+    for (const item of this.queue.splice(0)) item.reject(error);
+    for (const other of this.slots) if (other !== slot) void this.retire(other, error);
+  }
+
+  private async retire(slot: Slot, error: Error): Promise<void> {
+    for (const items of slot.batches.values()) for (const item of items) item.reject(error);
+    slot.batches.clear();
+    slot.gone = true;
+    await slot.worker.terminate();
+  }
+}
+
+/**
+ * Starts verify-worker next to this module with this module's own extension: .js from dist/,
+ * .ts under tsx. Node 20 does not apply loader hooks registered by `--import tsx` to a worker's
+ * entry module, so under tsx a one-line bootstrap registers tsx inside the worker first.
+ */
+function startWorker(init: WorkerInit): Worker {
+  const extension = path.extname(fileURLToPath(import.meta.url));
+  const entry = new URL(`./verify-worker${extension}`, import.meta.url);
+  if (extension !== '.ts') return new Worker(entry, { workerData: init });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData: init });
+}

@@ -1,0 +1,133 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import { BlockStore } from '../chain/block-store.js';
+import { decode, encode, expectArray, expectBytes, expectUint } from '../codec/index.js';
+import { BlockSync } from './block-sync.js';
+import { CHANNEL, PROTOCOL_VERSION, decodeEnvelope, decodeSync, encodeControl, encodeEnvelope, encodeSync, type SyncMessage } from './messages.js';
+import { rawTransport, startNode, testNet, waitFor, type TestContext, type TestNet, type TestNode } from './harness.test.js';
+
+const CHAIN = 'demo';
+const sha256 = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
+
+/**
+ * A synthetic chain: block = [height, parent hash, filler]; its "certificate" is the hash of the
+ * block. `tamper` swaps that block's bytes for others but keeps its certificate.
+ */
+function makeChain(length: number, options: { tamper?: number } = {}): { block: Uint8Array; cert: Uint8Array }[] {
+  const out: { block: Uint8Array; cert: Uint8Array }[] = [];
+  let parent = new Uint8Array(32);
+  for (let h = 1; h <= length; h++) {
+    const block = encode([h, parent, new TextEncoder().encode(`block ${h} `.padEnd(400, '.'))]);
+    const cert = sha256(block);
+    out.push({ block: h === options.tamper ? encode([h, parent, new TextEncoder().encode('a different block')]) : block, cert });
+    parent = cert;
+  }
+  return out;
+}
+
+/** Checks what the node would check: the certificate signs this block, and the block extends our tip. */
+function verifierFor(store: BlockStore) {
+  return async (height: number, block: Uint8Array, cert: Uint8Array) => {
+    const [h, parent] = expectArray(decode(block), 'block', 3);
+    if (expectUint(h) !== height) throw new Error(`block claims height ${String(h)}`);
+    if (Buffer.compare(sha256(block), cert) !== 0) throw new Error(`certificate does not match block ${height}`);
+    const previous = height === 1 ? undefined : await store.block(height - 1);
+    const expected = previous ? sha256(previous) : new Uint8Array(32);
+    if (Buffer.compare(expectBytes(parent), expected) !== 0) throw new Error(`block ${height} does not extend our chain`);
+  };
+}
+
+async function openStore(t: TestContext, blocks: { block: Uint8Array; cert: Uint8Array }[]): Promise<BlockStore> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bsn-sync-'));
+  const db = new ClassicLevel<string, Uint8Array>(dir, { valueEncoding: 'view' });
+  t.after(async () => {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const store = await BlockStore.open(db, CHAIN);
+  for (const [i, b] of blocks.entries()) await store.append(i + 1, b.block, b.cert);
+  return store;
+}
+
+async function syncNode(t: TestContext, net: TestNet, index: number, blocks: { block: Uint8Array; cert: Uint8Array }[], extra: Parameters<typeof startNode>[3] = {}) {
+  const node = await startNode(t, net, net.ids[index]!, { seed: index, ...extra });
+  const store = await openStore(t, blocks);
+  const sync = new BlockSync({ router: node.router, chainId: CHAIN, store, verify: verifierFor(store), requestTimeoutMs: 2_000, retryMs: 100, logger: node.logs });
+  node.router.register(CHAIN, sync.handlers());
+  t.after(() => sync.stop());
+  return { node, store, sync };
+}
+
+function dialAll(from: TestNode, to: TestNode[]): void {
+  for (const peer of to) from.manager.addPersistentPeer({ host: '127.0.0.1', port: peer.port });
+  from.manager.start();
+}
+
+test('a new node catches up 200 blocks, past a peer that serves a tampered block', async (t) => {
+  // A small frame limit, so replies are cut by size well before 64 blocks.
+  const net = { ...(await testNet(t, ['node1', 'node2', 'node3'])), maxFrameBytes: 8 * 1024 };
+  const honest = makeChain(200);
+  const forked = makeChain(250, { tamper: 120 });
+  const a = await syncNode(t, net, 0, honest);
+  const c = await syncNode(t, net, 2, forked);
+  const b = await syncNode(t, net, 1, []);
+  dialAll(b.node, [a.node, c.node]);
+  await waitFor(() => b.node.router.peersHosting(CHAIN).length === 2, 3_000, 'both peers');
+
+  const started = Date.now();
+  const caughtUp = new Promise<number>((resolve) => b.sync.once('caughtUp', resolve));
+  b.sync.start();
+  assert.equal(await caughtUp, 200);
+  const elapsed = Date.now() - started;
+  assert.equal(b.store.height, 200);
+  assert.ok(b.sync.isCaughtUp);
+  for (let h = 1; h <= 200; h++) assert.equal(Buffer.compare((await b.store.block(h))!, honest[h - 1]!.block), 0, `block ${h}`);
+  // The cheating peer was asked first (it reported the highest height) and lost score for block 120.
+  const cheater = net.ids[2]!.fingerprint;
+  assert.ok(b.node.manager.score(cheater) < 100 || b.node.manager.isBanned(cheater));
+  assert.ok(b.node.logs.entries.some((e) => e.msg === 'peer scored down' && e.obj.peer === 'node3' && e.obj.offence === 'invalid'));
+  const served = a.node.manager.metrics().messagesOut.sync ?? 0;
+  assert.ok(served > 200 / 64, `replies are size-bounded: A sent ${served} sync messages`);
+  t.diagnostic(`synced 200 blocks in ${elapsed} ms; A answered ${served} sync messages`);
+});
+
+test('absurd block requests are refused with a typed reply or scored, never served past the height, never a crash', async (t) => {
+  const net = await testNet(t, ['node1', 'node2']);
+  const a = await syncNode(t, net, 0, makeChain(100), { scoring: { banBelow: -1e6 } });
+  const client = rawTransport(t, net, net.ids[1]!);
+  const conn = await client.dial('127.0.0.1', a.node.port);
+  const replies: SyncMessage[] = [];
+  conn.on('frame', (f) => {
+    if (f.channel === CHANNEL.sync) replies.push(decodeSync(decodeEnvelope(f.payload).body));
+  });
+  conn.send(CHANNEL.control, encodeControl({ type: 'hello', version: PROTOCOL_VERSION, networkId: net.networkId, chains: [{ chainId: CHAIN, height: 0 }] }));
+  const ask = (body: Uint8Array) => conn.send(CHANNEL.sync, encodeEnvelope(CHAIN, body));
+  const getBlocks = (requestId: number, from: number, count: number) => ask(encodeSync({ type: 'getBlocks', requestId, from, count }));
+
+  getBlocks(1, 0, 10);
+  getBlocks(2, 5, 0);
+  getBlocks(3, 5, 1_000_000);
+  getBlocks(4, Number.MAX_SAFE_INTEGER, 64);
+  ask(encode([2, 5, -3, 10])); // negative height
+  ask(Uint8Array.of(0x84, 0x02, 0x06, 0xf9, 0x3e, 0x00, 0x0a)); // [2, 6, 1.5, 10]: a float
+  ask(encode([2, 7, 2n ** 64n - 1n, 10])); // beyond 2^53
+  getBlocks(8, 90, 64);
+  await waitFor(() => replies.length === 5, 3_000, 'five replies');
+
+  const byId = new Map(replies.map((r) => [(r as { requestId: number }).requestId, r]));
+  for (const id of [1, 2, 3]) assert.equal((byId.get(id) as { code?: string }).code, 'P2P_SYNC_RANGE', `request ${id}`);
+  assert.deepEqual(byId.get(4), { type: 'blocks', requestId: 4, blocks: [] });
+  const last = byId.get(8) as Extract<SyncMessage, { type: 'blocks' }>;
+  assert.deepEqual(last.blocks.map((b) => b.height), Array.from({ length: 11 }, (_, i) => 90 + i), 'only heights it has');
+  assert.ok(!byId.has(5) && !byId.has(6) && !byId.has(7), 'undecodable requests get no answer');
+  assert.equal(a.node.manager.metrics().decodeErrors, 3);
+  assert.equal(a.node.manager.score(net.ids[1]!.fingerprint) < 100 - 5 * 20 + 1, true);
+  assert.ok(conn.isOpen, 'the server is still up and talking');
+});
+test.after(() => console.log('ROOT AFTER', Date.now()));
+process.on('exit', () => console.log('EXIT', Date.now()));

@@ -1,0 +1,301 @@
+import { EventEmitter } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { parseCertificatesPem } from '../pki/index.js';
+import type { PeerConnection } from './connection.js';
+import { DuplicateConnectionError, FrameTooLargeError, InvalidPeerDataError, PeerBannedError, PeerCertificateRejectedError, PeerIdentityError, SelfConnectionError, ShutdownError, UnexpectedPeerError } from './errors.js';
+import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions, type RandomSource } from './backoff.js';
+import { DEFAULT_MAX_FRAME_BYTES, type Frame } from './frame.js';
+import type { PeerIdentity } from './identity.js';
+import { P2pCounters, errorFields, silentLogger, type P2pLogger, type P2pMetricsSnapshot } from './observe.js';
+import { DEFAULT_SCORING, PeerScores, type Offence, type ScoringOptions } from './scoring.js';
+import { Transport, type TransportOptions } from './transport.js';
+
+/** A peer this node keeps a connection to; `name`, when given, must be the CN of the node found there. */
+export interface PeerAddress {
+  readonly host: string;
+  readonly port: number;
+  readonly name?: string;
+}
+
+export interface PeerManagerOptions {
+  readonly transport: TransportOptions;
+  readonly persistentPeers?: readonly PeerAddress[];
+  readonly backoff?: Partial<BackoffOptions>;
+  readonly scoring?: Partial<ScoringOptions>;
+  /** A connection that lived this long resets the redial backoff when it drops (default 10 s). */
+  readonly stableAfterMs?: number;
+  readonly random?: RandomSource;
+  readonly now?: () => number;
+  readonly logger?: P2pLogger;
+}
+
+export interface PeerManagerEvents {
+  /** The one connection kept to a peer; a replacement after a tie-break comes as disconnected + connected. */
+  connected: [PeerConnection];
+  disconnected: [PeerConnection, reason: Error | undefined];
+  /** A frame from a kept connection. */
+  frame: [PeerConnection, Frame];
+}
+
+interface DialState {
+  readonly address: PeerAddress;
+  attempt: number;
+  timer: NodeJS.Timeout | undefined;
+  inflight: boolean;
+  /** Learned on the first successful dial, so inbound connections can be matched to the address. */
+  fingerprint: string | undefined;
+  /** The address leads to this node itself: never dialled again. */
+  self: boolean;
+}
+
+/**
+ * Keeps one connection to each peer: dials the configured persistent peers with backoff, accepts
+ * inbound connections, closes duplicates and connections to itself, scores peers and bans the ones
+ * that misbehave. Everything above it (router, sync) sees only kept connections.
+ */
+export class PeerManager extends EventEmitter<PeerManagerEvents> {
+  readonly counters = new P2pCounters();
+  readonly selfFingerprint: string;
+  readonly maxFrameBytes: number;
+  private readonly transport: Transport;
+  private readonly scores: PeerScores;
+  private readonly backoff: BackoffOptions;
+  private readonly stableAfterMs: number;
+  private readonly random: RandomSource;
+  private readonly now: () => number;
+  private readonly logger: P2pLogger;
+  private readonly active = new Map<string, PeerConnection>();
+  private readonly since = new Map<PeerConnection, number>();
+  private readonly dials = new Map<string, DialState>();
+  private started = false;
+  private closed = false;
+
+  constructor(options: PeerManagerOptions) {
+    super();
+    this.transport = new Transport(options.transport);
+    this.selfFingerprint = parseCertificatesPem(options.transport.certChainPem)[0]!.fingerprint;
+    this.maxFrameBytes = options.transport.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.stableAfterMs = options.stableAfterMs ?? 10_000;
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+    this.logger = options.logger ?? silentLogger;
+    this.scores = new PeerScores({ ...DEFAULT_SCORING, ...options.scoring, penalties: { ...DEFAULT_SCORING.penalties, ...options.scoring?.penalties } }, this.now);
+    this.transport.on('connection', (conn) => this.adopt(conn));
+    this.transport.on('rejected', (remote, reason) => {
+      this.counters.refusedConnections++;
+      // A bare hang-up is usually a peer closing its own duplicate mid-handshake, not an attack.
+      const certificateVerdict = reason instanceof PeerCertificateRejectedError || reason instanceof PeerIdentityError;
+      this.logger[certificateVerdict ? 'warn' : 'info']({ remote, ...errorFields(reason) }, 'peer refused at the TLS handshake');
+    });
+    for (const address of options.persistentPeers ?? []) this.addState(address);
+  }
+
+  listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
+    return this.transport.listen(port, host);
+  }
+
+  /** Starts dialling the persistent peers. */
+  start(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
+    for (const state of this.dials.values()) this.schedule(state);
+  }
+
+  addPersistentPeer(address: PeerAddress): void {
+    const state = this.addState(address);
+    if (this.started) this.schedule(state);
+  }
+
+  /** The kept connections, one per peer. */
+  connections(): PeerConnection[] {
+    return [...this.active.values()];
+  }
+
+  connection(fingerprint: string): PeerConnection | undefined {
+    return this.active.get(fingerprint);
+  }
+
+  /** Sends on a kept connection and counts it; false if the connection is gone or its buffer is full. */
+  send(conn: PeerConnection, channel: number, payload: Uint8Array): boolean {
+    if (!conn.isOpen) return false;
+    this.counters.sent(channel, payload.length + 5);
+    return conn.send(channel, payload);
+  }
+
+  score(fingerprint: string): number {
+    return this.scores.score(fingerprint);
+  }
+
+  isBanned(fingerprint: string): boolean {
+    return this.scores.isBanned(fingerprint);
+  }
+
+  /** For the chain layer: the peer sent a message or block that failed validation. */
+  reportInvalid(peer: PeerIdentity, reason: string | Error): void {
+    this.penalize(peer, 'invalid', typeof reason === 'string' ? new InvalidPeerDataError(reason) : reason);
+  }
+
+  /** Lowers the peer's score for `offence`; below the threshold, bans it. */
+  penalize(peer: PeerIdentity, offence: Offence, reason: Error): void {
+    if (this.scores.isBanned(peer.fingerprint)) return;
+    const crossed = this.scores.penalize(peer.fingerprint, offence);
+    this.logger.warn({ peer: peer.name, fingerprint: peer.fingerprint, offence, score: this.scores.score(peer.fingerprint), ...errorFields(reason) }, 'peer scored down');
+    if (crossed) this.ban(peer, reason);
+  }
+
+  /** Disconnects the peer and refuses it (inbound and outbound) for the ban period. */
+  ban(peer: PeerIdentity, reason: Error): void {
+    const until = this.scores.ban(peer.fingerprint);
+    this.counters.bansTotal++;
+    this.logger.warn({ peer: peer.name, fingerprint: peer.fingerprint, until: new Date(until).toISOString(), ...errorFields(reason) }, 'peer banned');
+    this.active.get(peer.fingerprint)?.drop(new PeerBannedError(`banned: ${reason.message}`, { cause: reason }));
+  }
+
+  metrics(): P2pMetricsSnapshot {
+    return this.counters.snapshot({ peersConnected: this.active.size, peersBanned: this.scores.bannedCount() });
+  }
+
+  /** Stops dialling and closes every connection; no timer survives it. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const state of this.dials.values()) clearTimeout(state.timer);
+    for (const conn of [...this.active.values()]) conn.drop(new ShutdownError('node shutting down'));
+    await this.transport.close();
+  }
+
+  private addState(address: PeerAddress): DialState {
+    const key = `${address.host}:${address.port}`;
+    const existing = this.dials.get(key);
+    if (existing) return existing;
+    const state: DialState = { address, attempt: 0, timer: undefined, inflight: false, fingerprint: undefined, self: false };
+    this.dials.set(key, state);
+    return state;
+  }
+
+  private connectedTo(state: DialState): boolean {
+    if (state.fingerprint !== undefined) return this.active.has(state.fingerprint);
+    const name = state.address.name;
+    return name !== undefined && [...this.active.values()].some((c) => c.peer.name === name);
+  }
+
+  private schedule(state: DialState): void {
+    if (this.closed || !this.started || state.self || state.timer || state.inflight || this.connectedTo(state)) return;
+    let delay = backoffDelay(state.attempt, this.backoff, this.random);
+    const bannedUntil = state.fingerprint === undefined ? undefined : this.scores.bannedUntil(state.fingerprint);
+    if (bannedUntil !== undefined) delay = Math.max(delay, bannedUntil - this.now());
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      void this.dial(state);
+    }, delay);
+  }
+
+  private async dial(state: DialState): Promise<void> {
+    if (this.closed || this.connectedTo(state)) return;
+    const { host, port, name } = state.address;
+    state.inflight = true;
+    state.attempt++;
+    let conn: PeerConnection;
+    try {
+      conn = await this.transport.dial(host, port);
+    } catch (err) {
+      state.inflight = false;
+      if (!this.closed) this.logger.info({ remote: `${host}:${port}`, attempt: state.attempt, ...errorFields(err) }, 'dial failed');
+      this.schedule(state);
+      return;
+    }
+    state.inflight = false;
+    if (this.closed) {
+      conn.drop(new ShutdownError('node shutting down'));
+      return;
+    }
+    if (name !== undefined && conn.peer.name !== name) {
+      this.logger.warn({ remote: `${host}:${port}`, expected: name, found: conn.peer.name }, 'unexpected node at a configured address');
+      conn.drop(new UnexpectedPeerError(`expected node ${name} at ${host}:${port}, found ${conn.peer.name}`));
+      this.schedule(state);
+      return;
+    }
+    state.fingerprint = conn.peer.fingerprint;
+    if (conn.peer.fingerprint === this.selfFingerprint) state.self = true;
+    this.adopt(conn);
+    this.schedule(state);
+  }
+
+  /** Every authenticated connection, inbound or outbound, comes through here. */
+  private adopt(conn: PeerConnection): void {
+    const { peer } = conn;
+    const fields = { peer: peer.name, fingerprint: peer.fingerprint, remote: conn.remoteAddress, outbound: conn.outbound };
+    if (this.closed) return conn.drop(new ShutdownError('node shutting down'));
+    // With TLS 1.3 the server judges our certificate after we finished; its verdict may already have closed this.
+    if (!conn.isOpen) return;
+    if (peer.fingerprint === this.selfFingerprint) {
+      this.logger.info(fields, 'closed a connection to this node itself');
+      return conn.drop(new SelfConnectionError('connection to self'));
+    }
+    if (this.scores.isBanned(peer.fingerprint)) {
+      this.counters.refusedConnections++;
+      this.logger.info(fields, 'refused a banned peer');
+      return conn.drop(new PeerBannedError(`peer ${peer.name} is banned`));
+    }
+    const existing = this.active.get(peer.fingerprint);
+    if (existing && this.preferred(existing, conn) === existing) {
+      this.logger.info(fields, 'closed a duplicate connection');
+      return conn.drop(new DuplicateConnectionError(`already connected to ${peer.name}`));
+    }
+    this.active.set(peer.fingerprint, conn);
+    this.since.set(conn, this.now());
+    conn.on('frame', (frame) => this.onFrame(conn, frame));
+    conn.on('close', (reason) => this.onClose(conn, reason));
+    if (existing) {
+      this.logger.info(fields, 'replaced a duplicate connection');
+      this.since.delete(existing);
+      existing.drop(new DuplicateConnectionError(`replaced by a connection dialled by the lower fingerprint`));
+      this.emit('disconnected', existing, new DuplicateConnectionError('replaced'));
+    } else {
+      this.logger.info(fields, 'peer connected');
+    }
+    for (const state of this.dials.values()) {
+      if (!this.matches(state, peer)) continue;
+      clearTimeout(state.timer);
+      state.timer = undefined;
+    }
+    this.emit('connected', conn);
+  }
+
+  /**
+   * The tie-break both ends agree on: keep the connection dialled by the node with the lower
+   * fingerprint. Two connections dialled by the same node mean it lost the first one, so the newer wins.
+   */
+  private preferred(a: PeerConnection, b: PeerConnection): PeerConnection {
+    const dialler = (c: PeerConnection) => (c.outbound ? this.selfFingerprint : c.peer.fingerprint);
+    if (dialler(a) === dialler(b)) return b;
+    return dialler(a) < dialler(b) ? a : b;
+  }
+
+  private matches(state: DialState, peer: PeerIdentity): boolean {
+    return state.fingerprint === peer.fingerprint || (state.fingerprint === undefined && state.address.name === peer.name);
+  }
+
+  private onFrame(conn: PeerConnection, frame: Frame): void {
+    if (this.active.get(conn.peer.fingerprint) !== conn) return;
+    this.counters.received(frame.channel, frame.payload.length + 5);
+    this.emit('frame', conn, frame);
+  }
+
+  private onClose(conn: PeerConnection, reason: Error | undefined): void {
+    const { peer } = conn;
+    if (reason instanceof FrameTooLargeError) this.penalize(peer, 'malformedFrame', reason);
+    if (this.active.get(peer.fingerprint) !== conn) return;
+    this.active.delete(peer.fingerprint);
+    const lived = this.now() - (this.since.get(conn) ?? this.now());
+    this.since.delete(conn);
+    this.logger.info({ peer: peer.name, fingerprint: peer.fingerprint, lived, ...(reason ? errorFields(reason) : {}) }, 'peer disconnected');
+    this.emit('disconnected', conn, reason);
+    for (const state of this.dials.values()) {
+      if (!this.matches(state, peer)) continue;
+      if (lived >= this.stableAfterMs) state.attempt = 0;
+      this.schedule(state);
+    }
+  }
+}
