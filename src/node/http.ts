@@ -62,6 +62,19 @@ async function handle(node: CityNode, req: IncomingMessage, res: ServerResponse)
     if (!block) return reply(res, 404, { error: { code: 'NODE_UNKNOWN_BLOCK', message: `no block at height '${parts[3]}'` } });
     return reply(res, 200, { height, block: Buffer.from(block).toString('base64') });
   }
+  if (parts[0] === 'chains' && parts.length === 4 && parts[2] === 'query' && req.method === 'GET') {
+    const chain = node.chains.get(parts[1]!);
+    if (!chain) return reply(res, 404, { error: { code: 'NODE_UNKNOWN_CHAIN', message: `unknown chain '${parts[1]}'` } });
+    const data = url.searchParams.get('data') ?? '';
+    if (!/^([0-9a-f]{2})*$/.test(data)) return reply(res, 400, { error: { code: 'HTTP_BAD_QUERY', message: 'data must be lowercase hex' } });
+    try {
+      const result = await chain.app.query(parts[3]!, Buffer.from(data, 'hex'));
+      return reply(res, 200, { height: result.height, value: result.value === undefined ? null : Buffer.from(result.value).toString('hex') });
+    } catch (err) {
+      if (err instanceof BsnError) return reply(res, 400, { error: { code: err.code, message: err.message } });
+      throw err;
+    }
+  }
   reply(res, 404, { error: { code: 'HTTP_NOT_FOUND', message: `no route ${req.method} ${url.pathname}` } });
 }
 
