@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerCaCommands } from './ca.js';
 import { registerNodeCommands } from './node.js';
+import { registerKvCommands } from './kv.js';
 import { registerNetworkCommands } from './up.js';
 
 /**
@@ -16,5 +17,6 @@ export function buildProgram(): Command {
   registerCaCommands(program);
   registerNodeCommands(program);
   registerNetworkCommands(program);
+  registerKvCommands(program);
   return program;
 }

@@ -63,7 +63,7 @@ export function registerNetworkCommands(program: Command): void {
         { ok: health.every((h) => h.status), nodes: health },
         health.map((h) =>
           h.status
-            ? `${h.name}  ${h.status.chains.map((c) => `${c.chainId} height ${c.height} round ${c.round} mempool ${c.mempool}`).join(', ')}  peers ${h.status.peers.join(',') || '-'}`
+            ? `${h.name}  ${h.status.chains.map((c) => `${c.chainId} height ${c.height} ${c.round < 0 ? "idle" : `round ${c.round}`} mempool ${c.mempool}`).join(', ')}  peers ${h.status.peers.join(',') || '-'}`
             : `${h.name}  down (${h.error})`,
         ),
       );
