@@ -57,7 +57,7 @@ async function openStore(t: TestContext, blocks: { block: Uint8Array; cert: Uint
 async function syncNode(t: TestContext, net: TestNet, index: number, blocks: { block: Uint8Array; cert: Uint8Array }[], extra: Parameters<typeof startNode>[3] = {}) {
   const node = await startNode(t, net, net.ids[index]!, { seed: index, ...extra });
   const store = await openStore(t, blocks);
-  const sync = new BlockSync({ router: node.router, chainId: CHAIN, store, verify: verifierFor(store), requestTimeoutMs: 2_000, retryMs: 100, logger: node.logs });
+  const sync = new BlockSync({ router: node.router, chainId: CHAIN, store, verify: verifierFor(store), requestTimeoutMs: 300, retryMs: 100, logger: node.logs });
   node.router.register(CHAIN, sync.handlers());
   t.after(() => sync.stop());
   return { node, store, sync };
@@ -126,8 +126,24 @@ test('absurd block requests are refused with a typed reply or scored, never serv
   assert.deepEqual(last.blocks.map((b) => b.height), Array.from({ length: 11 }, (_, i) => 90 + i), 'only heights it has');
   assert.ok(!byId.has(5) && !byId.has(6) && !byId.has(7), 'undecodable requests get no answer');
   assert.equal(a.node.manager.metrics().decodeErrors, 3);
-  assert.equal(a.node.manager.score(net.ids[1]!.fingerprint) < 100 - 5 * 20 + 1, true);
+  // Three bad ranges and three undecodable requests at 20 points each (plus a second or so of recovery).
+  assert.ok(a.node.manager.score(net.ids[1]!.fingerprint) < 100 - 6 * 20 + 5);
   assert.ok(conn.isOpen, 'the server is still up and talking');
 });
-test.after(() => console.log('ROOT AFTER', Date.now()));
-process.on('exit', () => console.log('EXIT', Date.now()));
+
+test('a request that gets no answer times out and goes to another peer', async (t) => {
+  const net = await testNet(t, ['node1', 'node2', 'node3']);
+  const a = await syncNode(t, net, 0, makeChain(50));
+  const b = await syncNode(t, net, 1, [], {});
+  // A peer that claims more blocks than anyone and never answers.
+  const silent = rawTransport(t, net, net.ids[2]!);
+  const hello = encodeControl({ type: 'hello', version: PROTOCOL_VERSION, networkId: net.networkId, chains: [{ chainId: CHAIN, height: 500 }] });
+  const quiet = await silent.dial('127.0.0.1', b.node.port);
+  quiet.send(CHANNEL.control, hello);
+  dialAll(b.node, [a.node]);
+  await waitFor(() => b.node.router.peersHosting(CHAIN).length === 2, 3_000, 'both peers');
+  const caughtUp = new Promise<number>((resolve) => b.sync.once('caughtUp', resolve));
+  b.sync.start();
+  assert.equal(await caughtUp, 50);
+  assert.ok(b.node.logs.entries.some((e) => e.msg === 'block sync request failed; trying another peer' && e.obj.code === 'P2P_SYNC_TIMEOUT' && e.obj.peer === 'node3'));
+});

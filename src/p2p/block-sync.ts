@@ -227,12 +227,13 @@ export class BlockSync extends EventEmitter<BlockSyncEvents> {
   private onTimeout(id: number): void {
     if (this.pending?.id !== id) return;
     const { peer } = this.pending;
-    this.fail(peer, new SyncTimeoutError(`no blocks from ${peer.name} in ${this.requestTimeoutMs} ms`));
+    // Its claimed height is disregarded until it reports again: a silent peer must not hold caughtUp back forever.
+    this.fail(peer, new SyncTimeoutError(`no blocks from ${peer.name} in ${this.requestTimeoutMs} ms`), this.store.height);
   }
 
   private onError(peer: PeerIdentity, message: Extract<SyncMessage, { type: 'error' }>): void {
     if (this.pending?.id !== message.requestId || this.pending.peer.fingerprint !== peer.fingerprint) return;
-    this.fail(peer, new SyncRangeError(`peer refused: ${message.code} ${message.message}`));
+    this.fail(peer, new SyncRangeError(`peer refused: ${message.code} ${message.message}`), this.store.height);
   }
 
   private async onBlocks(peer: PeerIdentity, requestId: number, blocks: readonly SyncedBlock[]): Promise<void> {

@@ -85,10 +85,8 @@ export async function startNode(
   const router = new Router(manager, { networkId: networkId ?? net.networkId, logger: logs, helloTimeoutMs: 5_000 });
   const { port } = await manager.listen(wantedPort ?? 0);
   t.after(async () => {
-    const t0 = Date.now();
     router.close();
     await manager.close();
-    console.log('CLOSED', id.name, Date.now() - t0, Date.now());
   });
   return { id, manager, router, port, logs };
 }

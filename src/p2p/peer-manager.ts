@@ -116,11 +116,15 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
     return this.active.get(fingerprint);
   }
 
-  /** Sends on a kept connection and counts it; false if the connection is gone or its buffer is full. */
+  /**
+   * Queues a frame on a connection and counts it; false only if the connection is closed. A full
+   * socket buffer still queues (PeerConnection.send's false), so it is not reported as a failure.
+   */
   send(conn: PeerConnection, channel: number, payload: Uint8Array): boolean {
     if (!conn.isOpen) return false;
     this.counters.sent(channel, payload.length + 5);
-    return conn.send(channel, payload);
+    conn.send(channel, payload);
+    return true;
   }
 
   score(fingerprint: string): number {

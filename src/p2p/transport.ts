@@ -87,8 +87,13 @@ export class Transport extends EventEmitter<TransportEvents> {
     return new Promise((resolve, reject) => {
       const socket = connect({ ...this.tls, host, port, rejectUnauthorized: true });
       this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
       const timer = setTimeout(() => socket.destroy(new Error(`TLS handshake with ${host}:${port} timed out`)), this.handshakeTimeoutMs);
+      socket.once('close', () => {
+        this.sockets.delete(socket);
+        // close() destroys a socket still in its handshake without an error: settle and free the timer.
+        clearTimeout(timer);
+        reject(new Error(`connection to ${host}:${port} closed during the TLS handshake`));
+      });
       socket.once('error', (err) => {
         clearTimeout(timer);
         reject(err);
