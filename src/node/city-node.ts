@@ -178,7 +178,8 @@ export class CityNode {
       walRecords: recovery.records,
       privateKey: isValidator ? nodeKey : null,
       consensus: consensusConfig(this.config),
-      limits: { maxBlockBytes: 4 * 1024 * 1024, maxBlockTxs: 5000 },
+      // A proposal carries its whole block in one frame: keep blocks well under the frame limit.
+      limits: { maxBlockBytes: Math.min(1024 * 1024, Math.floor(this.config.p2p.maxFrameBytes / 2)), maxBlockTxs: 5000 },
       log: chainLog,
       network: {
         broadcastConsensus: (bytes) => this.router.broadcast(chainId, CHANNEL.consensus, bytes),
