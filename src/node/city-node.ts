@@ -81,7 +81,11 @@ export class CityNode {
     node.p2pPort = (await peers.listen(listen.port, listen.host)).port;
     peers.start();
     node.regossipTimer = setInterval(() => {
-      for (const c of node.chains.values()) c.runner.regossip();
+      for (const c of node.chains.values()) {
+        c.runner.regossip();
+        node.metrics.round.set({ chain: c.genesis.file.chainId }, c.runner.round);
+        node.metrics.mempoolSize.set({ chain: c.genesis.file.chainId }, c.mempool.count);
+      }
       node.metrics.peers.set(peers.connections().length);
     }, REGOSSIP_MS);
     log.info({ p2p: `${listen.host}:${node.p2pPort}`, chains: [...node.chains.keys()] }, 'city node started');
