@@ -13,7 +13,7 @@ import { splitHostPort, type NodeConfig } from './config.js';
 import { decodeConsensusMessage } from './consensus-wire.js';
 import { CommitTimeoutError, NodeConfigError } from './errors.js';
 import { loadGenesis, type ChainGenesis } from './genesis.js';
-import { Mempool } from './mempool/index.js';
+import { Mempool, VerifyPool } from './mempool/index.js';
 import { NodeMetrics } from './metrics.js';
 import { validatorSetAt } from './validator-hash.js';
 
@@ -42,13 +42,18 @@ export class CityNode {
   private readonly waiters = new Map<string, ((height: number) => void)[]>();
   private p2pPort = 0;
 
+  /** One set of signature-checking threads for every chain this node hosts. */
+  private readonly verifyPool: VerifyPool;
+
   private constructor(
     readonly config: NodeConfig,
     private readonly log: Logger,
     private readonly db: ClassicLevel<string, Uint8Array>,
     readonly peers: PeerManager,
     readonly router: Router,
-  ) {}
+  ) {
+    this.verifyPool = new VerifyPool(undefined, { size: config.mempool.verifyWorkers });
+  }
 
   static async start(config: NodeConfig, log: Logger): Promise<CityNode> {
     const read = (file: string, what: string) => {
@@ -157,6 +162,7 @@ export class CityNode {
       await c.mempool.close();
       c.wal.close();
     }
+    await this.verifyPool.close();
     this.router.close();
     await this.peers.close();
     await this.db.close();
@@ -168,7 +174,7 @@ export class CityNode {
     const suite = genesis.suite;
     const chainLog = this.log.child({ chain: chainId });
     const app = await KvApplication.open(this.db, chainId, { suite });
-    const mempool = Mempool.open(app, { hash: (tx) => suite.hash(tx), workers: this.config.mempool.verifyWorkers, limits: { maxTxs: this.config.mempool.maxTxs, maxBytes: this.config.mempool.maxBytes } });
+    const mempool = Mempool.open(app, { hash: (tx) => suite.hash(tx), pool: this.verifyPool, limits: { maxTxs: this.config.mempool.maxTxs, maxBytes: this.config.mempool.maxBytes } });
     const store = await BlockStore.open(this.db, chainId);
     const { wal, recovery } = WriteAheadLog.open(path.join(this.config.dataDir, 'wal', `${chainId}.wal`));
     if (recovery.truncatedBytes > 0) chainLog.warn({ bytes: recovery.truncatedBytes }, 'cut a torn tail off the consensus WAL');
@@ -193,6 +199,8 @@ export class CityNode {
         },
       },
       onCommit: (block, latencyMs) => {
+        // Peers that missed this height's votes (restarted, partitioned) learn it here and block-sync it.
+        sync.announce();
         this.notifyCommitted(chainId, (tx) => suite.hash(tx), block.txs, block.header.height);
         this.metrics.height.set({ chain: chainId }, block.header.height);
         this.metrics.committedTxs.inc({ chain: chainId }, block.txs.length);

@@ -51,7 +51,8 @@ export const nodeConfigSchema = z.strictObject({
     .strictObject({
       maxTxs: z.number().int().min(1).default(10_000),
       maxBytes: z.number().int().min(1024).default(64 * 1024 * 1024),
-      verifyWorkers: z.number().int().min(0).max(64).optional(),
+      /** Signature-checking threads shared by all chains; default: cores - 1, at least 1. */
+      verifyWorkers: z.number().int().min(1).max(64).optional(),
     })
     .default({ maxTxs: 10_000, maxBytes: 64 * 1024 * 1024 }),
   log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).default({ level: 'info' }),

@@ -94,9 +94,14 @@ export class Mempool {
   }
 
   /** A mempool for `app` whose stateless checks run on `workers` threads (0: on this thread). */
-  static open(app: Application, options: { hash: (tx: Uint8Array) => Uint8Array; workers?: number; batchSize?: number; limits?: Partial<MempoolLimits> }): Mempool {
-    const verifier =
-      options.workers === 0
+  static open(
+    app: Application,
+    options: { hash: (tx: Uint8Array) => Uint8Array; workers?: number; batchSize?: number; limits?: Partial<MempoolLimits>; pool?: VerifyPool },
+  ): Mempool {
+    // A shared pool (one per node) serves every chain; otherwise the mempool gets its own.
+    const verifier = options.pool
+      ? options.pool.verifierFor(app.statelessCheck)
+      : options.workers === 0
         ? new InlineVerifier((tx) => app.checkStateless(tx))
         : new VerifyPool(app.statelessCheck, { size: options.workers, batchSize: options.batchSize });
     return new Mempool({ app, verifier, hash: options.hash, limits: options.limits });

@@ -95,3 +95,22 @@ test('the built JavaScript starts its workers without tsx, and an idle pool lets
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+test('one pool serves the checks of many chains, each with its own chain id', async () => {
+  const pool = new VerifyPool(undefined, { size: 1, batchSize: 4 });
+  try {
+    const suite = getSuite('ed25519');
+    const { privateKey } = suite.generateKeyPair();
+    const chains = Array.from({ length: 20 }, (_, i) => `chain-${i}`);
+    const verifiers = chains.map((c) => pool.verifierFor(kvStatelessSpec(c)));
+    const own = chains.map((c) => buildKvTx({ chainId: c, privateKey, nonce: 0, ops: [{ type: 'put', key: te.encode('k'), value: te.encode(c) }] }));
+    // Each chain's verifier accepts its own txs and refuses the neighbour's, interleaved in one turn.
+    const verdicts = await Promise.all(verifiers.flatMap((v, i) => [v.check(own[i]!), v.check(own[(i + 1) % own.length]!)]));
+    verdicts.forEach((v, j) => assert.equal(v.ok ? 'OK' : v.code, j % 2 === 0 ? 'OK' : 'TX_WRONG_CHAIN', `verdict ${j}`));
+    await verifiers[0]!.close();
+    assert.equal((await verifiers[1]!.check(own[1]!)).ok, true, 'closing one chain verifier leaves the pool running');
+    await assert.rejects(pool.check(own[0]!), VerifyPoolError);
+  } finally {
+    await pool.close();
+  }
+});

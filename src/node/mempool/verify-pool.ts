@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { StatelessCheckSpec, StatelessVerdict } from '../../execution/index.js';
 import { MempoolClosedError, VerifyPoolError } from './errors.js';
 import type { TxVerifier } from './verifier.js';
-import type { BatchRequest, BatchResponse, WorkerInit } from './verify-protocol.js';
+import type { BatchRequest, BatchResponse, SpecMessage } from './verify-protocol.js';
 
 export interface VerifyPoolOptions {
   /** Worker threads; default max(1, cores - 1), leaving one core to the main thread. */
@@ -17,6 +17,7 @@ export interface VerifyPoolOptions {
 }
 
 interface Item {
+  readonly key: string;
   readonly tx: Uint8Array;
   readonly resolve: (verdict: StatelessVerdict) => void;
   readonly reject: (error: Error) => void;
@@ -35,9 +36,11 @@ export function defaultPoolSize(): number {
 }
 
 /**
- * Runs an application's stateless check (decode, sizes, chain, signature) on worker threads.
- * Calls made in the same turn of the event loop are grouped into batches, so one message carries
- * many txs. Idle workers are unref'd: an idle pool never keeps the process alive; close() ends it.
+ * Runs applications' stateless checks (decode, sizes, chain, signature) on worker threads. One
+ * pool serves every chain of a node (`verifierFor(spec)`), so a node hosting many chains still
+ * has one set of threads. Calls made in the same turn of the event loop are grouped into
+ * batches of one check each, so one message carries many txs. Idle workers are unref'd: an idle
+ * pool never keeps the process alive; close() ends it.
  */
 export class VerifyPool implements TxVerifier {
   private readonly slots: Slot[] = [];
@@ -48,16 +51,32 @@ export class VerifyPool implements TxVerifier {
   private flushScheduled = false;
   private closed = false;
   private broken: VerifyPoolError | undefined;
+  private readonly specs = new Map<string, StatelessCheckSpec>();
+  private readonly defaultKey: string | undefined;
 
-  constructor(
-    private readonly spec: StatelessCheckSpec,
-    options: VerifyPoolOptions = {},
-  ) {
+  /** `spec`, when given, is the check that `check()` runs; others come through verifierFor(). */
+  constructor(spec: StatelessCheckSpec | undefined, options: VerifyPoolOptions = {}) {
     const size = options.size ?? defaultPoolSize();
     if (!Number.isSafeInteger(size) || size < 1) throw new VerifyPoolError(`pool size must be a positive integer, got ${size}`);
     this.batchSize = options.batchSize ?? 64;
     this.maxBatches = options.maxBatchesPerWorker ?? 2;
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+    this.defaultKey = spec ? this.register(spec) : undefined;
+  }
+
+  /** A verifier running `spec` on this pool; closing it leaves the shared pool running. */
+  verifierFor(spec: StatelessCheckSpec): TxVerifier {
+    const key = this.register(spec);
+    return { check: (tx) => this.checkWith(key, tx), close: async () => undefined };
+  }
+
+  private register(spec: StatelessCheckSpec): string {
+    const key = JSON.stringify(spec);
+    if (this.specs.has(key)) return key;
+    this.specs.set(key, spec);
+    const message: SpecMessage = { kind: 'spec', key, spec };
+    for (const slot of this.slots) if (!slot.gone) slot.worker.postMessage(message);
+    return key;
   }
 
   get size(): number {
@@ -65,10 +84,15 @@ export class VerifyPool implements TxVerifier {
   }
 
   check(tx: Uint8Array): Promise<StatelessVerdict> {
+    if (this.defaultKey === undefined) return Promise.reject(new VerifyPoolError('this pool has no default check; use verifierFor(spec)'));
+    return this.checkWith(this.defaultKey, tx);
+  }
+
+  private checkWith(key: string, tx: Uint8Array): Promise<StatelessVerdict> {
     if (this.closed) return Promise.reject(new MempoolClosedError('the verification pool is closed'));
     if (this.broken) return Promise.reject(this.broken);
     return new Promise((resolve, reject) => {
-      this.queue.push({ tx, resolve, reject });
+      this.queue.push({ key, tx, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -90,8 +114,18 @@ export class VerifyPool implements TxVerifier {
     for (;;) {
       const slot = this.leastBusy();
       if (!slot || this.queue.length === 0) return;
-      this.send(slot, this.queue.splice(0, this.batchSize));
+      this.send(slot, this.takeBatch());
     }
+  }
+
+  /** Up to batchSize queued items of the first item's check, keeping the others in order. */
+  private takeBatch(): Item[] {
+    const key = this.queue[0]!.key;
+    const batch: Item[] = [];
+    const rest: Item[] = [];
+    for (const item of this.queue) (item.key === key && batch.length < this.batchSize ? batch : rest).push(item);
+    this.queue.splice(0, this.queue.length, ...rest);
+    return batch;
   }
 
   private leastBusy(): Slot | undefined {
@@ -108,7 +142,7 @@ export class VerifyPool implements TxVerifier {
     for (let i = 0; i < items.length; i++) offsets[i + 1] = offsets[i]! + items[i]!.tx.length;
     const data = new Uint8Array(offsets[items.length]!);
     for (let i = 0; i < items.length; i++) data.set(items[i]!.tx, offsets[i]);
-    const request: BatchRequest = { id: this.nextId++, data, offsets };
+    const request: BatchRequest = { kind: 'batch', id: this.nextId++, key: items[0]!.key, data, offsets };
     slot.batches.set(request.id, items);
     slot.worker.ref();
     slot.worker.postMessage(request, [data.buffer, offsets.buffer]);
@@ -125,7 +159,8 @@ export class VerifyPool implements TxVerifier {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: startWorker({ spec: this.spec }), batches: new Map(), answered: 0, gone: false };
+    const slot: Slot = { worker: startWorker(), batches: new Map(), answered: 0, gone: false };
+    for (const [key, spec] of this.specs) slot.worker.postMessage({ kind: 'spec', key, spec } satisfies SpecMessage);
     slot.worker.unref();
     slot.worker.on('message', (response: BatchResponse) => this.onResponse(slot, response));
     slot.worker.on('error', (cause) => this.onGone(slot, new VerifyPoolError(`verification worker failed: ${cause.message}`, { cause })));
@@ -164,11 +199,11 @@ export class VerifyPool implements TxVerifier {
  * .ts under tsx. Node 20 does not apply loader hooks registered by `--import tsx` to a worker's
  * entry module, so under tsx a one-line bootstrap registers tsx inside the worker first.
  */
-function startWorker(init: WorkerInit): Worker {
+function startWorker(): Worker {
   const extension = path.extname(fileURLToPath(import.meta.url));
   const entry = new URL(`./verify-worker${extension}`, import.meta.url);
-  if (extension !== '.ts') return new Worker(entry, { workerData: init });
+  if (extension !== '.ts') return new Worker(entry);
   const tsx = import.meta.resolve('tsx/esm/api');
   const bootstrap = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: init });
+  return new Worker(bootstrap, { eval: true });
 }

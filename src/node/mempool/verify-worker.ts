@@ -1,18 +1,22 @@
-import { parentPort, workerData } from 'node:worker_threads';
-import type { StatelessCheck, StatelessCheckFactory, StatelessVerdict } from '../../execution/index.js';
+import { parentPort } from 'node:worker_threads';
+import type { StatelessCheck, StatelessCheckFactory, StatelessCheckSpec, StatelessVerdict } from '../../execution/index.js';
 import { VerifyPoolError } from './errors.js';
-import type { BatchRequest, BatchResponse, WorkerInit } from './verify-protocol.js';
+import type { BatchRequest, BatchResponse, SpecMessage } from './verify-protocol.js';
 
 /*
- * A VerifyPool worker: loads the application's stateless check named in workerData, then answers
- * batches. It imports the application module by URL, so the engine stays ignorant of tx formats.
+ * A VerifyPool worker: loads the stateless checks the pool sends it (one per chain), then answers
+ * batches. It imports each application module by URL, so the engine stays ignorant of tx formats.
+ * A check that cannot be loaded ends the worker: the pool sees the exit and reports it.
  */
 
-const { spec } = workerData as WorkerInit;
-const module = (await import(spec.moduleUrl)) as Record<string, unknown>;
-const factory = module[spec.exportName];
-if (typeof factory !== 'function') throw new VerifyPoolError(`${spec.moduleUrl} has no function '${spec.exportName}'`);
-const check = (factory as StatelessCheckFactory)(spec.config);
+const checks = new Map<string, Promise<StatelessCheck>>();
+
+async function load(spec: StatelessCheckSpec): Promise<StatelessCheck> {
+  const module = (await import(spec.moduleUrl)) as Record<string, unknown>;
+  const factory = module[spec.exportName];
+  if (typeof factory !== 'function') throw new VerifyPoolError(`${spec.moduleUrl} has no function '${spec.exportName}'`);
+  return (factory as StatelessCheckFactory)(spec.config);
+}
 
 function safeCheck(run: StatelessCheck, tx: Uint8Array): StatelessVerdict {
   try {
@@ -23,9 +27,22 @@ function safeCheck(run: StatelessCheck, tx: Uint8Array): StatelessVerdict {
   }
 }
 
-parentPort!.on('message', (req: BatchRequest) => {
+parentPort!.on('message', (msg: SpecMessage | BatchRequest) => {
+  if (msg.kind === 'spec') {
+    const loading = load(msg.spec);
+    loading.catch((err: unknown) => setImmediate(() => {
+      throw err;
+    }));
+    checks.set(msg.key, loading);
+    return;
+  }
+  void answer(msg);
+});
+
+async function answer(req: BatchRequest): Promise<void> {
+  const check = await checks.get(req.key)!;
   const verdicts: StatelessVerdict[] = [];
   for (let i = 0; i + 1 < req.offsets.length; i++) verdicts.push(safeCheck(check, req.data.subarray(req.offsets[i]!, req.offsets[i + 1]!)));
   const response: BatchResponse = { id: req.id, verdicts };
   parentPort!.postMessage(response);
-});
+}
