@@ -147,6 +147,8 @@ export class ChainRunner {
 
   /** Re-sends what this node signed at the current height, for peers that missed it. */
   regossip(): void {
+    // An idle chain has signed nothing at its current height: it costs no queue work.
+    if (this.stopped || !this.driver || this.driver.signedMessages().length === 0) return;
     void this.queue.run(async () => {
       if (this.stopped || !this.driver) return;
       for (const m of this.driver.signedMessages()) this.broadcast(m);
