@@ -1,0 +1,42 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pino } from 'pino';
+import { readPrivateKeyPem } from '../../src/pki/index.js';
+import { CityNode, parseNodeConfig } from '../../src/node/index.js';
+import { makeTestPki } from './network-pki.js';
+
+/** One in-process city node that is the only validator of `chains`, for endpoint tests. */
+export async function startSingleNode(chains: readonly string[]): Promise<{ node: CityNode; stop: () => Promise<void> }> {
+  const pki = await makeTestPki();
+  const leaf = await pki.issue('node1');
+  const crls = await pki.crls();
+  const dir = path.join(pki.dir, 'node1');
+  mkdirSync(dir, { recursive: true });
+  const files: Record<string, string> = { 'root.pem': pki.rootPem, 'op.pem': pki.operatorPem, 'cert.pem': leaf.certPem, 'key.pem': leaf.keyPem, 'crl0.pem': crls[0]!, 'crl1.pem': crls[1]! };
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  const publicKey = Buffer.from(readPrivateKeyPem(leaf.keyPem).publicKey.bytes).toString('hex');
+  for (const chainId of chains) {
+    writeFileSync(path.join(dir, `${chainId}.json`), JSON.stringify({ chainId, suite: 'ecdsa-p256', app: 'kv', time: 0, validators: [{ name: 'node1', publicKey, power: 1 }] }));
+  }
+  const config = parseNodeConfig(
+    JSON.stringify({
+      name: 'node1',
+      dataDir: 'data',
+      network: { rootCert: 'root.pem', crls: ['crl0.pem', 'crl1.pem'] },
+      tls: { cert: 'cert.pem', chain: ['op.pem'], key: 'key.pem' },
+      p2p: { listen: '127.0.0.1:0' },
+      http: { listen: '127.0.0.1:0' },
+      chains: chains.map((c) => ({ genesis: `${c}.json` })),
+      mempool: { verifyWorkers: 1 },
+    }),
+    dir,
+  );
+  const node = await CityNode.start(config, pino({ level: 'silent' }));
+  return {
+    node,
+    stop: async () => {
+      await node.stop();
+      pki.cleanup();
+    },
+  };
+}
