@@ -67,6 +67,9 @@ export const ecdsaP256: Suite = {
       throw new InvalidKeyError('not a P-256 point', { cause });
     }
     const keyObject = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, point]), format: 'der', type: 'spki' });
+    // convertKey has validated the point; a compressed input already is the canonical form, so
+    // the export and re-compression of publicFromObject (a fifth of a cold verify) is skipped.
+    if (bytes.length === 33) return new NodePublicKey(NAME, Uint8Array.from(bytes), keyObject);
     return publicFromObject(keyObject);
   },
   encrypt: aes256GcmEncrypt,

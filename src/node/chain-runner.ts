@@ -87,6 +87,8 @@ export class ChainRunner {
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
   private heightStartedAt = 0;
+  /** A getValue this node could not answer yet for lack of transactions. */
+  private deferredProposal: { height: number; round: number } | undefined;
   private readonly now: () => number;
 
   constructor(private readonly o: ChainRunnerOptions) {
@@ -118,7 +120,7 @@ export class ChainRunner {
       await this.perform(this.driver.start(), undefined);
       if (this.o.mempool.readyCount > 0) await this.perform(this.driver.valueAvailable(), undefined);
     });
-    this.o.mempool.onTxsAvailable(() => this.enqueue(() => this.driver.valueAvailable()));
+    this.o.mempool.onTxsAvailable(() => this.enqueue(() => this.onTxsAvailable()));
   }
 
   /** A consensus message from `peer` (already decoded). */
@@ -205,7 +207,7 @@ export class ChainRunner {
     const id = valueIdOf(this.o.genesis.suite, bytes);
     const known = this.candidates.get(id);
     if (known) return known;
-    const execution = await this.o.app.executeBlock({ height: block.header.height, time: block.header.time }, block.txs);
+    const execution = await this.o.app.executeBlock({ height: block.header.height, time: block.header.time, statelessChecked: this.checkedInMempool(block.txs) }, block.txs);
     const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
     if (!same(execution.stateRoot, block.header.stateRoot) || !same(execution.resultsRoot, block.header.resultsRoot)) {
       throw new ChainDivergenceError(`block ${block.header.height} states roots this node does not compute`);
@@ -213,6 +215,12 @@ export class ChainRunner {
     const candidate = { block, execution };
     this.candidates.set(id, candidate);
     return candidate;
+  }
+
+  /** Txs this node's mempool admitted have passed the stateless check (signature) already. */
+  private checkedInMempool(txs: readonly Uint8Array[]): boolean[] {
+    const suite = this.o.genesis.suite;
+    return txs.map((tx) => this.o.mempool.has(Buffer.from(suite.hash(tx)).toString('hex')));
   }
 
   /** Decides validity of a proposal's block before the driver sees it (the driver's check is synchronous). */
@@ -283,14 +291,39 @@ export class ChainRunner {
     this.timers.add(timer);
   }
 
+  /**
+   * Transactions arrived. The event may run after the txs that caused it were already proposed
+   * and committed; only a mempool with ready txs starts a height or answers a deferred proposal.
+   */
+  private onTxsAvailable(): DriverOutput[] {
+    if (this.o.mempool.readyCount === 0) return [];
+    const deferred = this.deferredProposal;
+    if (deferred && deferred.height === this.driver.height && deferred.round === this.driver.round) {
+      this.deferredProposal = undefined;
+      void this.queue.run(async () => {
+        if (!this.stopped) await this.perform(await this.propose(deferred.height, deferred.round), undefined);
+      });
+      return [];
+    }
+    return this.driver.valueAvailable();
+  }
+
   /** Builds, executes and returns the proposal of this node for (height, round). */
   private async propose(height: number, round: number): Promise<DriverOutput[]> {
     const { maxBlockBytes, maxBlockTxs } = this.o.limits;
+    // A round started by a peer's vote may reach this proposer before the txs do: without empty
+    // blocks it waits for them (the driver takes a value "possibly much later") rather than
+    // proposing an empty block; the other validators' propose timeouts bound the wait.
+    if (!this.o.consensus.createEmptyBlocks && this.o.mempool.readyCount === 0) {
+      this.deferredProposal = { height, round };
+      return [];
+    }
     const txs = await this.o.app.prepareProposal(this.o.mempool.reap(maxBlockBytes, maxBlockTxs), { maxBytes: maxBlockBytes, maxTxs: maxBlockTxs });
     const suite = this.o.genesis.suite;
     const parent = this.lastHeader;
     const time = Math.max(this.now(), parent ? parent.time : 0);
-    const execution = await this.o.app.executeBlock({ height, time }, txs);
+    // Every reaped tx came through this node's mempool, so its signature was checked on admission.
+    const execution = await this.o.app.executeBlock({ height, time, statelessChecked: txs.map(() => true) }, txs);
     const block: Block = {
       header: {
         chainId: this.chainId,
