@@ -3,3 +3,4 @@ export * from './application.js';
 export * from './errors.js';
 export { encodeTxResult, resultsRoot, TX_RESULT_VERSION } from './results.js';
 export * from './kv/index.js';
+export * from './evm/index.js';
