@@ -41,6 +41,11 @@ export interface Application {
   readonly statelessCheck: StatelessCheckSpec;
   /** The same stateless check on the calling thread (for tests, benches and a pool of size 0). */
   checkStateless(tx: Uint8Array): StatelessVerdict;
+  /**
+   * Optional: a verdict the worker pool reached for `tx`, so the application can keep what it
+   * derived there (the EVM keeps the recovered sender and skips recovering it again).
+   */
+  noteStatelessVerdict?(tx: Uint8Array, verdict: StatelessVerdict): void;
   /** The stateful check of a tx that passed the stateless one: its nonce against committed state. */
   checkTx(tx: Uint8Array, kind: CheckTxKind): Promise<CheckTxResult>;
 

@@ -1,3 +1,4 @@
+import type { CodecValue } from '../codec/index.js';
 import type { PrivateKey } from '../crypto/index.js';
 import {
   checkBlockLinks,
@@ -191,7 +192,7 @@ export class ChainRunner {
     let info = await this.o.app.info();
     if (info.height === 0 && this.o.store.height === 0) {
       const g = this.o.genesis.file;
-      await this.o.app.initChain({ chainId: g.chainId, time: g.time, appState: null });
+      await this.o.app.initChain({ chainId: g.chainId, time: g.time, appState: (g.appState ?? null) as CodecValue });
     }
     while (info.height < this.o.store.height) {
       const h = info.height + 1;

@@ -5,13 +5,14 @@ import type { Logger } from 'pino';
 import type { PrivateKey } from '../crypto/index.js';
 import { parseCertificatePem, readPrivateKeyPem } from '../pki/index.js';
 import { BlockStore, WriteAheadLog, checkBlockLinks, decodeBlock } from '../chain/index.js';
-import { decodeCommitCertificate, validatorAddress, verifyCommitCertificate, type ConsensusConfig } from '../consensus/index.js';
-import { KvApplication } from '../execution/index.js';
-import { BlockSync, CHANNEL, PeerManager, Router } from '../p2p/index.js';
+import { decodeCommitCertificate, validatorAddress, verifyCommitCertificate, type ConsensusConfig, type ConsensusMessage } from '../consensus/index.js';
+import { EvmApplication, evmChainIdOf, KvApplication, type Application } from '../execution/index.js';
+import type { CodecValue } from '../codec/index.js';
+import { BlockSync, CHANNEL, MessageDecodeError, PeerManager, Router } from '../p2p/index.js';
 import { ChainRunner } from './chain-runner.js';
 import { splitHostPort, type NodeConfig } from './config.js';
 import { decodeConsensusMessage } from './consensus-wire.js';
-import { CommitTimeoutError, NodeConfigError } from './errors.js';
+import { CommitTimeoutError, NodeConfigError, WireFormatError } from './errors.js';
 import { loadGenesis, type ChainGenesis } from './genesis.js';
 import { Mempool, VerifyPool } from './mempool/index.js';
 import { NodeMetrics } from './metrics.js';
@@ -20,7 +21,7 @@ import { validatorSetAt } from './validator-hash.js';
 /** One hosted app chain and everything that serves it. */
 export interface HostedChain {
   readonly genesis: ChainGenesis;
-  readonly app: KvApplication;
+  readonly app: Application;
   readonly mempool: Mempool;
   readonly store: BlockStore;
   readonly runner: ChainRunner;
@@ -173,7 +174,7 @@ export class CityNode {
     const chainId = genesis.file.chainId;
     const suite = genesis.suite;
     const chainLog = this.log.child({ chain: chainId });
-    const app = await KvApplication.open(this.db, chainId, { suite });
+    const app = await openApplication(this.db, genesis);
     const mempool = Mempool.open(app, { hash: (tx) => suite.hash(tx), pool: this.verifyPool, limits: { maxTxs: this.config.mempool.maxTxs, maxBytes: this.config.mempool.maxBytes } });
     const store = await BlockStore.open(this.db, chainId);
     const { wal, recovery } = WriteAheadLog.open(path.join(this.config.dataDir, 'wal', `${chainId}.wal`));
@@ -225,7 +226,7 @@ export class CityNode {
     const syncHandlers = sync.handlers();
     this.router.register(chainId, {
       ...syncHandlers,
-      onConsensus: (peer, body) => runner.onMessage(peer.fingerprint, decodeConsensusMessage(body)),
+      onConsensus: (peer, body) => runner.onMessage(peer.fingerprint, decodePeerConsensusMessage(body)),
       onTransaction: async (peer, body) => {
         try {
           await mempool.add(body);
@@ -257,4 +258,25 @@ function consensusConfig(config: NodeConfig): ConsensusConfig {
   };
 }
 
+/**
+ * A peer's consensus message. Bytes that are CBOR but not a consensus message (WireFormatError)
+ * are the peer's fault like undecodable ones: as a MessageDecodeError the router scores the peer,
+ * where any other error would be logged as this node's own failure and the peer go unpunished.
+ */
+function decodePeerConsensusMessage(body: Uint8Array): ConsensusMessage {
+  try {
+    return decodeConsensusMessage(body);
+  } catch (err) {
+    if (err instanceof WireFormatError) throw new MessageDecodeError(`undecodable consensus message: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
 
+/** The chain's state machine, as its genesis names it. */
+async function openApplication(db: ClassicLevel<string, Uint8Array>, genesis: ChainGenesis): Promise<Application> {
+  const { chainId, app, appState } = genesis.file;
+  if (app === 'kv') return KvApplication.open(db, chainId, { suite: genesis.suite });
+  const evmChainId = evmChainIdOf({ appState: (appState ?? null) as CodecValue });
+  if (evmChainId === undefined) throw new NodeConfigError(`chain '${chainId}' runs the EVM: its genesis appState needs a numeric chainId`);
+  return EvmApplication.open(db, chainId, { chainId: evmChainId });
+}

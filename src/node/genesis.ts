@@ -13,7 +13,7 @@ const chainIdPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const genesisSchema = z.strictObject({
   chainId: z.string().regex(chainIdPattern, 'lowercase letters, digits and dashes, at most 63'),
   suite: z.enum(['ecdsa-p256', 'ed25519', 'secp256k1', 'sm2']),
-  app: z.enum(['kv']),
+  app: z.enum(['kv', 'evm']),
   /** Milliseconds since the epoch. */
   time: z.number().int().min(0),
   validators: z
@@ -25,6 +25,8 @@ export const genesisSchema = z.strictObject({
       }),
     )
     .min(1),
+  /** The state machine's own genesis state: for `evm`, `{ chainId, alloc }` in geth's shape. */
+  appState: z.json().optional(),
 });
 
 export type GenesisFile = z.infer<typeof genesisSchema>;

@@ -6,7 +6,13 @@ import { CityNode, parseNodeConfig } from '../../src/node/index.js';
 import { makeTestPki } from './network-pki.js';
 
 /** One in-process city node that is the only validator of `chains`, for endpoint tests. */
-export async function startSingleNode(chains: readonly string[]): Promise<{ node: CityNode; stop: () => Promise<void> }> {
+export interface ChainSpec {
+  readonly chainId: string;
+  readonly app?: 'kv' | 'evm';
+  readonly appState?: unknown;
+}
+
+export async function startSingleNode(chains: readonly (string | ChainSpec)[]): Promise<{ node: CityNode; stop: () => Promise<void> }> {
   const pki = await makeTestPki();
   const leaf = await pki.issue('node1');
   const crls = await pki.crls();
@@ -15,8 +21,10 @@ export async function startSingleNode(chains: readonly string[]): Promise<{ node
   const files: Record<string, string> = { 'root.pem': pki.rootPem, 'op.pem': pki.operatorPem, 'cert.pem': leaf.certPem, 'key.pem': leaf.keyPem, 'crl0.pem': crls[0]!, 'crl1.pem': crls[1]! };
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
   const publicKey = Buffer.from(readPrivateKeyPem(leaf.keyPem).publicKey.bytes).toString('hex');
-  for (const chainId of chains) {
-    writeFileSync(path.join(dir, `${chainId}.json`), JSON.stringify({ chainId, suite: 'ecdsa-p256', app: 'kv', time: 0, validators: [{ name: 'node1', publicKey, power: 1 }] }));
+  const specs = chains.map((c) => (typeof c === 'string' ? { chainId: c } : c));
+  for (const { chainId, app, appState } of specs) {
+    const genesis = { chainId, suite: 'ecdsa-p256', app: app ?? 'kv', time: 0, validators: [{ name: 'node1', publicKey, power: 1 }], ...(appState === undefined ? {} : { appState }) };
+    writeFileSync(path.join(dir, `${chainId}.json`), JSON.stringify(genesis));
   }
   const config = parseNodeConfig(
     JSON.stringify({
@@ -26,7 +34,7 @@ export async function startSingleNode(chains: readonly string[]): Promise<{ node
       tls: { cert: 'cert.pem', chain: ['op.pem'], key: 'key.pem' },
       p2p: { listen: '127.0.0.1:0' },
       http: { listen: '127.0.0.1:0' },
-      chains: chains.map((c) => ({ genesis: `${c}.json` })),
+      chains: specs.map((c) => ({ genesis: `${c.chainId}.json` })),
       mempool: { verifyWorkers: 1 },
     }),
     dir,

@@ -35,7 +35,7 @@ export const DEFAULT_MEMPOOL_LIMITS: MempoolLimits = Object.freeze({
 
 export interface MempoolOptions {
   /** The execution interface; the mempool only ever calls checkTx. */
-  readonly app: Pick<Application, 'checkTx'>;
+  readonly app: Pick<Application, 'checkTx' | 'noteStatelessVerdict'>;
   /** Runs the stateless check: a VerifyPool, or an InlineVerifier. Closed with the mempool. */
   readonly verifier: TxVerifier;
   /** The chain's tx hash (the suite's hash of the tx bytes). */
@@ -140,6 +140,7 @@ export class Mempool {
     try {
       const verdict = await this.options.verifier.check(tx);
       if (!verdict.ok) throw rejectionFor(verdict.code, verdict.reason);
+      this.options.app.noteStatelessVerdict?.(tx, verdict);
       const checked = await this.checkStateful(tx);
       if (this.closed) throw new MempoolClosedError('the mempool is closed');
       return this.insert(tx, hash, checked);
