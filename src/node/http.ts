@@ -45,6 +45,9 @@ async function handle(node: CityNode, req: IncomingMessage, res: ServerResponse)
     if (!node.chains.has(chainId)) return reply(res, 404, { error: { code: 'NODE_UNKNOWN_CHAIN', message: `this node does not host chain '${chainId}'` } });
     try {
       const waiter = url.searchParams.get('wait') === 'commit' ? node.commitWaiter(chainId, body, COMMIT_WAIT_MS) : undefined;
+      // When submit refuses the tx (a client's retry gets MEMPOOL_DUPLICATE) nobody awaits the
+      // waiter: its timeout must not become an unhandled rejection, which ends the process.
+      waiter?.catch(() => undefined);
       const { hash } = await node.submit(chainId, body);
       if (!waiter) return reply(res, 202, { hash });
       const height = await waiter;

@@ -147,3 +147,52 @@ test('a request that gets no answer times out and goes to another peer', async (
   assert.equal(await caughtUp, 50);
   assert.ok(b.node.logs.entries.some((e) => e.msg === 'block sync request failed; trying another peer' && e.obj.code === 'P2P_SYNC_TIMEOUT' && e.obj.peer === 'node3'));
 });
+
+test('a node following consensus learns a height it missed from a peer announce, and fetches it after the follow grace', async (t) => {
+  const net = await testNet(t, ['node1', 'node2']);
+  const chain = makeChain(11);
+  const make = async (index: number) => {
+    const node = await startNode(t, net, net.ids[index]!, { seed: index });
+    const store = await openStore(t, chain.slice(0, 10));
+    const sync = new BlockSync({ router: node.router, chainId: CHAIN, store, verify: verifierFor(store), followGraceMs: 300, logger: node.logs });
+    node.router.register(CHAIN, sync.handlers());
+    t.after(() => sync.stop());
+    sync.start();
+    return { node, store, sync };
+  };
+  const a = await make(0);
+  const b = await make(1);
+  dialAll(b.node, [a.node]);
+  await waitFor(() => b.sync.isCaughtUp && b.node.router.peersHosting(CHAIN).length === 1, 3_000, 'b caught up at 10');
+  // a commits height 11 (b missed its votes) and announces it.
+  await a.store.append(11, chain[10]!.block, chain[10]!.cert);
+  const announced = Date.now();
+  a.sync.announce();
+  await waitFor(() => b.store.height === 11, 3_000, 'b to fetch block 11');
+  const waited = Date.now() - announced;
+  assert.ok(waited >= 250, `one block behind, b gave consensus its grace first (fetched after ${waited} ms)`);
+});
+
+test('a block that consensus stored while the request was out is skipped, not held against the peer', async (t) => {
+  const net = await testNet(t, ['node1', 'node2']);
+  const chain = makeChain(12);
+  const b = await syncNode(t, net, 0, chain.slice(0, 10));
+  const peer = rawTransport(t, net, net.ids[1]!);
+  const conn = await peer.dial('127.0.0.1', b.node.port);
+  conn.on('frame', (f) => {
+    if (f.channel !== CHANNEL.sync) return;
+    const m = decodeSync(decodeEnvelope(f.payload).body);
+    if (m.type !== 'getBlocks') return;
+    void (async () => {
+      // Consensus commits block 11 on b before our answer arrives.
+      await b.store.append(11, chain[10]!.block, chain[10]!.cert);
+      const blocks = [11, 12].map((height) => ({ height, block: chain[height - 1]!.block, certificate: chain[height - 1]!.cert }));
+      conn.send(CHANNEL.sync, encodeEnvelope(CHAIN, encodeSync({ type: 'blocks', requestId: m.requestId, blocks })));
+    })();
+  });
+  conn.send(CHANNEL.control, encodeControl({ type: 'hello', version: PROTOCOL_VERSION, networkId: net.networkId, chains: [{ chainId: CHAIN, height: 12 }] }));
+  b.sync.start();
+  await waitFor(() => b.store.height === 12, 3_000, 'b to store block 12');
+  assert.equal(b.node.manager.score(net.ids[1]!.fingerprint), 100);
+  assert.ok(!b.node.logs.entries.some((e) => e.msg === 'peer scored down'), 'the honest peer was not scored down');
+});

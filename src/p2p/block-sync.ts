@@ -27,6 +27,12 @@ export interface BlockSyncOptions {
   readonly retryMs?: number;
   /** Blocks per request, at most MAX_BLOCKS_PER_REQUEST. */
   readonly batch?: number;
+  /**
+   * A node following consensus that learns of a peer one block ahead usually commits that block
+   * itself within milliseconds; sync fetches it only if this node is still at the same height this
+   * long after it first saw the peer ahead (default 1 s), so blocks are not fetched twice.
+   */
+  readonly followGraceMs?: number;
   readonly now?: () => number;
   readonly logger?: P2pLogger;
 }
@@ -57,6 +63,7 @@ export class BlockSync extends EventEmitter<BlockSyncEvents> {
   private readonly requestTimeoutMs: number;
   private readonly retryMs: number;
   private readonly batch: number;
+  private readonly followGraceMs: number;
   private readonly now: () => number;
   private readonly logger: P2pLogger;
   private readonly avoid = new Map<string, number>();
@@ -66,6 +73,9 @@ export class BlockSync extends EventEmitter<BlockSyncEvents> {
   private nextId = 1;
   private running = false;
   private caughtUp = false;
+  /** The height at which pump first saw a peer one block ahead, and when. */
+  private lagHeight = -1;
+  private lagSince = 0;
 
   constructor(private readonly options: BlockSyncOptions) {
     super();
@@ -75,6 +85,7 @@ export class BlockSync extends EventEmitter<BlockSyncEvents> {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.retryMs = options.retryMs ?? 2_000;
     this.batch = Math.max(1, Math.min(options.batch ?? MAX_BLOCKS_PER_REQUEST, MAX_BLOCKS_PER_REQUEST));
+    this.followGraceMs = options.followGraceMs ?? 1000;
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? silentLogger;
   }
@@ -83,7 +94,12 @@ export class BlockSync extends EventEmitter<BlockSyncEvents> {
   handlers(): Required<Pick<ChainHandlers, 'onSync' | 'onPeerReady' | 'onPeerGone' | 'height'>> {
     return {
       onSync: (peer, body) => this.onMessage(peer, body),
-      onPeerReady: () => this.pump(),
+      // The hello this node sent may be older than its height now (it committed before the peer's
+      // hello arrived, so its announce skipped the peer): tell the peer the current height.
+      onPeerReady: (peer) => {
+        if (this.running) this.reply(peer, { type: 'status', height: this.store.height });
+        this.pump();
+      },
       onPeerGone: (peer) => {
         if (this.pending?.peer.fingerprint === peer.fingerprint) this.fail(peer, new SyncTimeoutError(`${peer.name} disconnected`));
       },
@@ -180,6 +196,14 @@ export class BlockSync extends EventEmitter<BlockSyncEvents> {
     const candidates = this.router.peersHosting(this.chainId).filter((p) => p.height > height);
     const eligible = candidates.filter((p) => (this.avoid.get(p.peer.fingerprint) ?? 0) <= now);
     if (candidates.length === 0) return this.reachedTarget();
+    // Following consensus, one block behind: consensus likely commits it any moment (see followGraceMs).
+    if (this.caughtUp && Math.max(...candidates.map((p) => p.height)) === height + 1) {
+      if (this.lagHeight !== height) {
+        this.lagHeight = height;
+        this.lagSince = now;
+      }
+      if (now < this.lagSince + this.followGraceMs) return this.retryAt(this.lagSince + this.followGraceMs);
+    }
     this.caughtUp = false;
     if (eligible.length === 0) return this.retryLater();
     // Highest height first; the fingerprint breaks ties so that runs are reproducible.
@@ -200,6 +224,14 @@ export class BlockSync extends EventEmitter<BlockSyncEvents> {
     this.caughtUp = true;
     this.logger.info({ chainId: this.chainId, height: this.store.height }, 'block sync caught up');
     this.emit('caughtUp', this.store.height);
+  }
+
+  private retryAt(time: number): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.pump();
+    }, Math.max(1, time - this.now()));
   }
 
   private retryLater(): void {
@@ -258,6 +290,8 @@ export class BlockSync extends EventEmitter<BlockSyncEvents> {
   private async apply(peer: PeerIdentity, request: Pending, blocks: readonly SyncedBlock[]): Promise<void> {
     for (const [i, b] of blocks.entries()) {
       if (!this.running) return;
+      // Consensus committed this height while the request was out: not the peer's fault, skip it.
+      if (i < request.count && b.height === request.from + i && b.height <= this.store.height) continue;
       if (i >= request.count || b.height !== request.from + i || b.height !== this.store.height + 1) {
         const error = new SyncRangeError(`${peer.name} answered with height ${b.height} where ${request.from + i} was due`);
         this.router.manager.penalize(peer, 'protocol', error);
