@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
+import { startGateway } from '../gateway/index.js';
 import { CityNode, loadNodeConfig, startHttp } from '../node/index.js';
 import { usageErrorsAsTyped } from './ca/common.js';
 
@@ -19,7 +20,8 @@ export function registerNodeCommands(program: Command): void {
       const log = pino({ level: config.log.level, base: { node: config.name } });
       const city = await CityNode.start(config, log);
       const http = await startHttp(city, config.http.listen);
-      log.info({ http: http.address, p2p: city.p2pAddress }, 'ready');
+      const gateway = config.gateway ? await startGateway(city, { listen: config.gateway.listen, onError: (err) => log.error({ err: (err as Error).message }, 'gateway error') }) : undefined;
+      log.info({ http: http.address, p2p: city.p2pAddress, gateway: gateway?.address }, 'ready');
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: string) => {
@@ -28,10 +30,13 @@ export function registerNodeCommands(program: Command): void {
           log.info({ signal }, 'shutting down');
           http.server.close();
           http.server.closeAllConnections();
-          city.stop().then(resolve, (err: unknown) => {
-            log.error({ err: (err as Error).message }, 'shutdown failed');
-            resolve();
-          });
+          // The gateway stops first: no request may reach a chain that is shutting down.
+          (gateway ? gateway.close() : Promise.resolve())
+            .then(() => city.stop())
+            .then(resolve, (err: unknown) => {
+              log.error({ err: (err as Error).message }, 'shutdown failed');
+              resolve();
+            });
         };
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));

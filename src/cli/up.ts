@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { devnetStatus, initDevnet, loadLayout, startDevnet, stopDevnet, waitReady, DevnetError } from '../network/devnet.js';
+import { devAccounts, devnetStatus, DEV_EVM_CHAIN_ID, DEV_MNEMONIC, initDevnet, loadLayout, startDevnet, stopDevnet, waitReady, DevnetError } from '../network/devnet.js';
 import { parsePositiveInt, usageErrorsAsTyped } from './ca/common.js';
 import { makeOutput } from './output.js';
 
@@ -14,9 +14,9 @@ function selfCommand(): { node: string; args: string[] } {
 /** `bsn up`, `bsn down`, `bsn status`: a complete local network in one directory. */
 export function registerNetworkCommands(program: Command): void {
   usageErrorsAsTyped(program.command('up'))
-    .description('create (once) and start a local network: root CA, two operators, four city nodes, a kv demo chain')
+    .description('create (once) and start a local network: root CA, two operators, four city nodes, a kv demo chain and an EVM chain')
     .option('--dir <dir>', 'data directory of the network', DEFAULT_DIR)
-    .option('--base-port <port>', 'first port; node i listens on base+10i (p2p) and base+10i+1 (http)', '27000')
+    .option('--base-port <port>', 'first port; node i listens on base+10i (p2p), base+10i+1 (http) and base+10i+2 (gateway)', '27000')
     .option('--json', 'machine-readable output')
     .action(async (opts: { dir: string; basePort: string; json?: boolean }) => {
       const out = makeOutput(Boolean(opts.json));
@@ -31,11 +31,24 @@ export function registerNetworkCommands(program: Command): void {
       const pids = startDevnet(layout, selfCommand());
       progress('waiting for the nodes to connect');
       await waitReady(layout, 30_000);
+      const evm = layout.evmChainId;
+      const rpcOf = (n: (typeof layout.nodes)[number]) => (evm && n.gatewayPort ? `http://127.0.0.1:${n.gatewayPort}/apps/${evm}/rpc` : undefined);
+      const accounts = evm ? devAccounts() : [];
       out.result(
-        { ok: true, dir: layout.dir, chain: layout.chainId, rootFingerprint: layout.rootFingerprint, nodes: layout.nodes.map((n) => ({ name: n.name, pid: pids[n.name], p2p: `127.0.0.1:${n.p2pPort}`, http: `http://127.0.0.1:${n.httpPort}` })) },
+        {
+          ok: true, dir: layout.dir, chain: layout.chainId, evmChain: evm, evmChainId: evm ? DEV_EVM_CHAIN_ID : undefined, rootFingerprint: layout.rootFingerprint,
+          nodes: layout.nodes.map((n) => ({ name: n.name, pid: pids[n.name], p2p: `127.0.0.1:${n.p2pPort}`, http: `http://127.0.0.1:${n.httpPort}`, rpc: rpcOf(n) })),
+          accounts: evm ? { mnemonic: DEV_MNEMONIC, list: accounts } : undefined,
+        },
         [
           `BSN local network up in ${layout.dir} (root CA ${layout.rootFingerprint.slice(0, 23)}…)`,
-          ...layout.nodes.map((n) => `  ${n.name}  p2p 127.0.0.1:${n.p2pPort}  http http://127.0.0.1:${n.httpPort}  (/health /status /metrics, POST /chains/${layout.chainId}/txs)`),
+          ...layout.nodes.map((n) => `  ${n.name}  p2p 127.0.0.1:${n.p2pPort}  http http://127.0.0.1:${n.httpPort}  (/health /status /metrics, POST /chains/${layout.chainId}/txs)${rpcOf(n) ? `\n         JSON-RPC ${rpcOf(n)}  (chain id ${DEV_EVM_CHAIN_ID}; ws:// on the same path)` : ''}`),
+          ...(evm
+            ? [
+                `development accounts on '${evm}', 10,000 ETH each (mnemonic "${DEV_MNEMONIC}"; publicly known keys, for development only):`,
+                ...accounts.map((a, i) => `  (${i}) ${a.address}  ${a.privateKey}`),
+              ]
+            : []),
           `stop it with: bsn down --dir ${opts.dir}`,
         ],
       );

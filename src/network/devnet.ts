@@ -2,12 +2,14 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { HDNodeWallet, parseEther } from 'ethers';
 import { generateCrl, initOperator, initRoot, issueLeaf, readPrivateKeyPem, signOperatorCsr } from '../pki/index.js';
 import { BsnError } from '../errors.js';
 
 /**
  * A complete local network in one directory, as `bsn up` makes it: a root CA, two operators,
- * four city nodes (two per operator) as four processes, and a `kv` demo chain on all four.
+ * four city nodes (two per operator) as four processes, a `kv` demo chain and an `evm` chain
+ * (Ethereum JSON-RPC on each node's gateway, development accounts funded) on all four.
  * It is a development network: the CA passphrase is generated and kept in the directory.
  */
 export interface DevnetNode {
@@ -15,6 +17,8 @@ export interface DevnetNode {
   readonly operator: string;
   readonly p2pPort: number;
   readonly httpPort: number;
+  /** The gateway (Ethereum JSON-RPC); absent in layouts made before it existed. */
+  readonly gatewayPort?: number;
   readonly config: string;
   readonly log: string;
 }
@@ -23,6 +27,8 @@ export interface DevnetLayout {
   readonly version: 1;
   readonly dir: string;
   readonly chainId: string;
+  /** The EVM app chain, served at <gateway>/apps/<evmChainId>/rpc; absent in older layouts. */
+  readonly evmChainId?: string;
   readonly rootFingerprint: string;
   readonly nodes: DevnetNode[];
 }
@@ -32,6 +38,20 @@ export class DevnetError extends BsnError {
 }
 
 export type Progress = (step: string) => void;
+
+/** Hardhat's and Foundry's development mnemonic: its accounts are well known, never use them for value. */
+export const DEV_MNEMONIC = 'test test test test test test test test test test test junk';
+export const DEV_EVM_CHAIN_ID = 4242;
+const DEV_ACCOUNTS = 10;
+
+/** The development accounts funded on the EVM chain (m/44'/60'/0'/0/i of DEV_MNEMONIC). */
+export function devAccounts(): { address: string; privateKey: string }[] {
+  const root = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0");
+  return Array.from({ length: DEV_ACCOUNTS }, (_, i) => {
+    const w = root.deriveChild(i);
+    return { address: w.address, privateKey: w.privateKey };
+  });
+}
 
 const LAYOUT = 'devnet.json';
 const PIDS = 'pids.json';
@@ -72,7 +92,7 @@ export async function initDevnet(dir: string, basePort: number, progress: Progre
     await issueLeaf({ caDir: path.join(pki, operator), out: path.join(dir, name, 'tls'), kind: 'node', name, sans: ['127.0.0.1', 'localhost'], secret });
     const key = readPrivateKeyPem(readFileSync(path.join(dir, name, 'tls', 'key.pem'), 'utf8'));
     validators.push({ name, publicKey: Buffer.from(key.publicKey.bytes).toString('hex'), power: 1 });
-    nodes.push({ name, operator, p2pPort: basePort + i * 10, httpPort: basePort + i * 10 + 1, config: path.join(dir, name, 'node.json'), log: path.join(dir, name, 'node.log') });
+    nodes.push({ name, operator, p2pPort: basePort + i * 10, httpPort: basePort + i * 10 + 1, gatewayPort: basePort + i * 10 + 2, config: path.join(dir, name, 'node.json'), log: path.join(dir, name, 'node.log') });
   }
   progress('certificate revocation lists');
   for (const ca of ['root', ...operators]) await generateCrl({ caDir: path.join(pki, ca), out: path.join(pki, ca, 'crl.pem'), secret, days: 365 });
@@ -80,8 +100,13 @@ export async function initDevnet(dir: string, basePort: number, progress: Progre
   progress('genesis of the demo kv chain');
   const chainId = 'demo';
   writeFileSync(path.join(dir, 'demo.genesis.json'), `${JSON.stringify({ chainId, suite: 'ecdsa-p256', app: 'kv', time: Date.now(), validators }, null, 2)}\n`);
+  progress('genesis of the EVM chain (10 funded development accounts)');
+  const evmChainId = 'evm';
+  const alloc = Object.fromEntries(devAccounts().map((a) => [a.address, { balance: parseEther('10000').toString() }]));
+  const evmGenesis = { chainId: evmChainId, suite: 'ecdsa-p256', app: 'evm', time: Date.now(), validators, appState: { chainId: DEV_EVM_CHAIN_ID, alloc } };
+  writeFileSync(path.join(dir, 'evm.genesis.json'), `${JSON.stringify(evmGenesis, null, 2)}\n`);
   for (const node of nodes) writeNodeConfig(dir, node, nodes, operators);
-  const layout: DevnetLayout = { version: 1, dir: path.resolve(dir), chainId, rootFingerprint: root.fingerprint, nodes };
+  const layout: DevnetLayout = { version: 1, dir: path.resolve(dir), chainId, evmChainId, rootFingerprint: root.fingerprint, nodes };
   writeFileSync(path.join(dir, LAYOUT), `${JSON.stringify(layout, null, 2)}\n`);
   return layout;
 }
@@ -96,7 +121,8 @@ function writeNodeConfig(dir: string, node: DevnetNode, all: DevnetNode[], opera
     tls: { cert: 'tls/cert.pem', chain: [rel(path.join(pki, node.operator, 'ca.pem'))], key: 'tls/key.pem' },
     p2p: { listen: `127.0.0.1:${node.p2pPort}`, peers: all.filter((n) => n !== node).map((n) => ({ host: '127.0.0.1', port: n.p2pPort, name: n.name })) },
     http: { listen: `127.0.0.1:${node.httpPort}` },
-    chains: [{ genesis: rel(path.join(dir, 'demo.genesis.json')) }],
+    ...(node.gatewayPort ? { gateway: { listen: `127.0.0.1:${node.gatewayPort}` } } : {}),
+    chains: [{ genesis: rel(path.join(dir, 'demo.genesis.json')) }, { genesis: rel(path.join(dir, 'evm.genesis.json')) }],
     consensus: { timeoutProposeMs: 1000, timeoutPrevoteMs: 500, timeoutPrecommitMs: 500, timeoutDeltaMs: 250, emptyBlocksIntervalMs: 0 },
     log: { level: 'info' },
   };
@@ -150,6 +176,8 @@ export async function stopDevnet(dir: string, timeoutMs = 15_000): Promise<strin
 export interface NodeHealth {
   readonly name: string;
   readonly http: string;
+  /** The gateway's base URL (JSON-RPC at <gateway>/apps/<chain>/rpc), when the node has one. */
+  readonly gateway?: string;
   readonly status?: { peers: string[]; chains: { chainId: string; height: number; round: number; mempool: number }[] };
   readonly error?: string;
 }
@@ -158,11 +186,12 @@ export async function devnetStatus(layout: DevnetLayout): Promise<NodeHealth[]> 
   return Promise.all(
     layout.nodes.map(async (n) => {
       const http = `http://127.0.0.1:${n.httpPort}`;
+      const gateway = n.gatewayPort ? `http://127.0.0.1:${n.gatewayPort}` : undefined;
       try {
         const res = await fetch(`${http}/status`, { signal: AbortSignal.timeout(2000) });
-        return { name: n.name, http, status: (await res.json()) as NodeHealth['status'] };
+        return { name: n.name, http, gateway, status: (await res.json()) as NodeHealth['status'] };
       } catch (err) {
-        return { name: n.name, http, error: (err as Error).message };
+        return { name: n.name, http, gateway, error: (err as Error).message };
       }
     }),
   );

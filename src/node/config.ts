@@ -36,6 +36,8 @@ export const nodeConfigSchema = z.strictObject({
     maxFrameBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
   }),
   http: z.strictObject({ listen: hostPort }),
+  /** The gateway (Ethereum JSON-RPC per EVM app chain, docs/gateway.md); not started when absent. */
+  gateway: z.strictObject({ listen: hostPort }).optional(),
   chains: z.array(z.strictObject({ genesis: z.string().min(1) })).default([]),
   consensus: z
     .strictObject({

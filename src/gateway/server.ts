@@ -1,0 +1,126 @@
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { CityNode } from '../node/index.js';
+import { splitHostPort } from '../node/index.js';
+import { EvmChainView } from './jsonrpc/chain-view.js';
+import { RPC_CODE } from './jsonrpc/errors.js';
+import { createJsonRpcHandler, DEFAULT_JSONRPC_LIMITS, type JsonRpcHandler, type JsonRpcLimits } from './jsonrpc/handler.js';
+import { CommitPoller, SocketSubscriptions } from './subscriptions.js';
+
+/*
+ * The gateway of a city node: per app chain, Ethereum JSON-RPC at /apps/:chainId/rpc over HTTP
+ * (POST) and WebSocket (GET with Upgrade). Only EVM chains have this endpoint.
+ */
+
+export interface GatewayOptions {
+  /** host:port; port 0 picks a free one. */
+  readonly listen: string;
+  readonly limits?: Partial<JsonRpcLimits>;
+  /** Errors that are this node's fault (answered as -32603 / 500). */
+  readonly onError?: (err: unknown) => void;
+}
+
+export interface Gateway {
+  /** host:port actually listened on. */
+  readonly address: string;
+  /** The JSON-RPC URL of one app chain. */
+  rpcUrl(chainId: string, scheme?: 'http' | 'ws'): string;
+  close(): Promise<void>;
+}
+
+interface ChainEndpoint {
+  readonly view: EvmChainView;
+  readonly http: JsonRpcHandler;
+  readonly poller: CommitPoller;
+}
+
+/** The part of a ws WebSocket the gateway uses (the `ws` package ships no types here). */
+interface Socket {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  on(event: 'message', listener: (data: Buffer | string) => void): void;
+  on(event: 'close', listener: () => void): void;
+}
+
+const OPEN = 1;
+const rpcError = (code: number, message: string) => ({ jsonrpc: '2.0', id: null, error: { code, message } });
+
+export async function startGateway(node: CityNode, options: GatewayOptions): Promise<Gateway> {
+  const limits = { ...DEFAULT_JSONRPC_LIMITS, ...options.limits };
+  const onError = options.onError ?? (() => undefined);
+  const endpoints = new Map<string, ChainEndpoint | null>();
+  // The chains of a node are fixed once it started, so views are made once, on first use.
+  const endpoint = (chainId: string): ChainEndpoint | undefined => {
+    if (!endpoints.has(chainId)) {
+      const view = node.chains.has(chainId) ? EvmChainView.of(node, chainId) : undefined;
+      endpoints.set(chainId, view ? { view, http: createJsonRpcHandler(view, { limits, onInternalError: (_m, e) => onError(e) }), poller: new CommitPoller(view, onError) } : null);
+    }
+    return endpoints.get(chainId) ?? undefined;
+  };
+
+  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: limits.maxRequestBytes });
+  // The body is parsed by the JSON-RPC handler, so that bad JSON is a -32700 answer, not a 400.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 500) onError(err);
+    void reply.code(status).send(rpcError(status === 413 ? RPC_CODE.invalidRequest : status >= 500 ? RPC_CODE.internal : RPC_CODE.invalidRequest, status === 413 ? `request body larger than ${limits.maxRequestBytes} bytes` : err.message));
+  });
+  await app.register(fastifyWebsocket, { options: { maxPayload: limits.maxRequestBytes } });
+
+  const unknownChain = (chainId: string) => rpcError(RPC_CODE.methodNotFound, `this node hosts no EVM app chain '${chainId.slice(0, 100)}'`);
+
+  app.route<{ Params: { chainId: string } }>({
+    method: 'GET',
+    url: '/apps/:chainId/rpc',
+    // A plain GET (no Upgrade) is not an endpoint: JSON-RPC over HTTP is POST.
+    handler: async (req, reply) => reply.code(endpoint(req.params.chainId) ? 405 : 404).send(endpoint(req.params.chainId) ? rpcError(RPC_CODE.invalidRequest, 'use POST, or a WebSocket upgrade') : unknownChain(req.params.chainId)),
+    wsHandler: (raw, req) => {
+      const socket = raw as unknown as Socket;
+      const ep = endpoint(req.params.chainId);
+      if (!ep) {
+        socket.send(JSON.stringify(unknownChain(req.params.chainId)));
+        socket.close(4404, 'unknown app chain');
+        return;
+      }
+      const push = (message: string) => {
+        if (socket.readyState === OPEN) socket.send(message);
+      };
+      const subs = new SocketSubscriptions(ep.poller, push);
+      const handler = createJsonRpcHandler(ep.view, { limits, onInternalError: (_m, e) => onError(e), extraMethods: subs.methods() });
+      // Answers in request order, one at a time, like the HTTP batch.
+      let tail: Promise<void> = Promise.resolve();
+      socket.on('message', (data) => {
+        tail = tail.then(async () => {
+          const response = await handler(typeof data === 'string' ? data : data.toString('utf8'));
+          if (response !== undefined) push(JSON.stringify(response));
+          await subs.greet(ep.view);
+        }).catch(onError);
+      });
+      socket.on('close', () => subs.close());
+    },
+  });
+
+  app.post<{ Params: { chainId: string }; Body: string | undefined }>('/apps/:chainId/rpc', async (req, reply) => {
+    const ep = endpoint(req.params.chainId);
+    if (!ep) return reply.code(404).send(unknownChain(req.params.chainId));
+    const response = await ep.http(typeof req.body === 'string' ? req.body : '');
+    if (response === undefined) return reply.code(204).send();
+    return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(response));
+  });
+
+  const { host, port } = splitHostPort(options.listen);
+  await app.listen({ host, port });
+  const addr = app.server.address();
+  const address = `${host}:${typeof addr === 'object' && addr ? addr.port : port}`;
+  return {
+    address,
+    rpcUrl: (chainId, scheme = 'http') => `${scheme}://${address}/apps/${encodeURIComponent(chainId)}/rpc`,
+    close: async () => {
+      for (const ep of endpoints.values()) ep?.poller.stop();
+      await app.close();
+    },
+  };
+}
