@@ -1,0 +1,113 @@
+/** Shared pieces of the fault-test harness: paths, waits, the node binary, port ranges. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getSuite } from '../../src/crypto/index.js';
+
+export const REPO = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const CHAIN = 'demo';
+export const suite = getSuite('ecdsa-p256');
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it returns a value other than undefined/false; throws `message()` at the deadline. */
+export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, options: { timeoutMs: number; intervalMs?: number; message: () => string | Promise<string> }): Promise<T> {
+  const until = Date.now() + options.timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > until) throw new Error(`timed out after ${options.timeoutMs} ms: ${await options.message()}`);
+    await sleep(options.intervalMs ?? 100);
+  }
+}
+
+// ---- the node binary ---------------------------------------------------------------------------
+
+export interface NodeCommand {
+  readonly command: string;
+  readonly args: string[];
+  readonly kind: 'dist' | 'tsx';
+}
+
+function newestMtime(dir: string, skip: (file: string) => boolean): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { recursive: true })) {
+    const file = path.join(dir, String(entry));
+    if (skip(file)) continue;
+    const stat = statSync(file);
+    if (stat.isFile()) newest = Math.max(newest, stat.mtimeMs);
+  }
+  return newest;
+}
+
+const DIST_MAIN = path.join(REPO, 'dist', 'cli', 'main.js');
+
+function distIsFresh(): boolean {
+  if (!existsSync(DIST_MAIN)) return false;
+  return statSync(DIST_MAIN).mtimeMs > newestMtime(path.join(REPO, 'src'), (f) => f.endsWith('.test.ts'));
+}
+
+let commandOnce: Promise<NodeCommand> | undefined;
+
+/**
+ * How to run a city node: the built `dist/cli/main.js` when it is newer than every source file
+ * (tsx costs ~1 s of start-up per process, and the crash loop starts a node 50 times); otherwise
+ * `npm run build` once, under a lock so that test files running in parallel build only once; if
+ * the build fails (someone's work in progress), the TypeScript source under tsx.
+ */
+export function nodeCommand(): Promise<NodeCommand> {
+  commandOnce ??= (async () => {
+    const dist: NodeCommand = { command: process.execPath, args: [DIST_MAIN], kind: 'dist' };
+    if (distIsFresh()) return dist;
+    const lock = path.join(REPO, 'node_modules', '.cache', 'bsn-e2e-build.lock');
+    mkdirSync(path.dirname(lock), { recursive: true });
+    const until = Date.now() + 120_000;
+    for (;;) {
+      try {
+        mkdirSync(lock);
+        break;
+      } catch {
+        // Another test file builds; a lock older than 3 minutes was left by a killed run.
+        if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 180_000) rmSync(lock, { recursive: true, force: true });
+        if (Date.now() > until) throw new Error(`waited 120 s for the build lock ${lock}`);
+        await sleep(250);
+      }
+    }
+    try {
+      if (distIsFresh()) return dist;
+      const build = spawnSync('npm', ['run', 'build'], { cwd: REPO, encoding: 'utf8', timeout: 120_000 });
+      if (build.status === 0) return dist;
+      process.stderr.write(`e2e: npm run build failed (status ${build.status}); running nodes from source under tsx\n${build.stdout}${build.stderr}\n`);
+      return { command: process.execPath, args: ['--import', 'tsx', path.join(REPO, 'src', 'cli', 'main.ts')], kind: 'tsx' };
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  })();
+  return commandOnce;
+}
+
+// ---- ports -------------------------------------------------------------------------------------
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A base port of its own for each test file: `slot` (fixed per file) picks a range of 40, so files
+ * running in parallel never collide; a range someone else holds moves the whole set up by 1000.
+ */
+export async function basePortFor(slot: number): Promise<number> {
+  for (let shift = 0; shift < 8; shift++) {
+    const base = 42_000 + shift * 1000 + slot * 40;
+    const ports = [0, 1, 2, 3].flatMap((i) => [base + i * 10, base + i * 10 + 1]);
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
+  }
+  throw new Error(`no free port range for e2e slot ${slot} (tried 42000+k*1000+${slot * 40})`);
+}
+
