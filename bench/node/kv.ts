@@ -16,30 +16,23 @@
  * 127.0.0.1 only. Networks are stopped and the temp directory removed however the bench ends.
  * Prints tables; writes bench/results/node-kv.json.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { ClassicLevel } from 'classic-level';
-import { getSuite } from '../../src/crypto/index.js';
-import { KvApplication } from '../../src/execution/index.js';
 import { closeAgent, closedLoop, openLoop, summarize, TxFeed, type RunResult, type Sink } from './load.js';
 import { chainCounters, commitsFromLog, freeBasePort, machineCpuSeconds, monotonicUs, Network, processCpuSeconds, refuseNewNodes } from './net.js';
 import { profileSpan, summarizeProfile, type ProfileSummary } from './profile.js';
-import type { SignRequest, SignResponse, VerifyResponse } from './sign-worker.js';
+import { f0, f1, phaseTables, profileTable, table, type PhaseReport } from './report.js';
+import { executionCeiling, generatorCeiling, signAll, verifyCeiling, type Signed } from './ceilings.js';
+import { CHAIN, NONCES, QUICK, SENDERS, TX_PATH, VALUE_BYTES } from './settings.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN = path.join(ROOT, 'dist/cli/main.js');
-const QUICK = process.argv.includes('--quick');
+
 /** Keeps the temp directory (node logs, configs, CPU profiles) for a closer look. */
 const KEEP = process.argv.includes('--keep');
-const CHAIN = 'demo';
-const SENDERS = 2000;
-const NONCES = 50;
-const VALUE_BYTES = 32;
-const TX_PATH = `/chains/${CHAIN}/txs?wait=commit`;
 
 const PLAN = QUICK
   ? { rate: 200, fixed: { warmupS: 1, measureS: 4 }, levels: [64, 1024], sat: { warmupS: 1, measureS: 3 }, base: { fixedS: 3, satS: 3 }, drainS: 8 }
@@ -93,123 +86,6 @@ function ensureBuilt(): boolean {
   return true;
 }
 
-// ---------------------------------------------------------------- signing and ceilings
-
-interface Signed {
-  readonly txOf: (k: number) => Uint8Array;
-  readonly total: number;
-  readonly bytesPerTx: number;
-  readonly signMs: number;
-  readonly workers: Worker[];
-}
-
-/** Signs SENDERS × NONCES txs on one worker per core; tx k = sender k mod S, nonce ⌊k / S⌋. */
-async function signAll(): Promise<Signed> {
-  const n = os.availableParallelism();
-  const t0 = performance.now();
-  const ranges = Array.from({ length: n }, (_, i) => ({ from: Math.floor((i * SENDERS) / n), to: Math.floor(((i + 1) * SENDERS) / n) }));
-  const workers = ranges.map((r) => startWorker({ chainId: CHAIN, from: r.from, to: r.to, nonces: NONCES, valueBytes: VALUE_BYTES }));
-  const parts = await Promise.all(workers.map((w) => nextMessage<SignResponse>(w)));
-  const owner = new Uint16Array(SENDERS);
-  ranges.forEach((r, i) => owner.fill(i, r.from, r.to));
-  const txOf = (k: number) => {
-    const s = k % SENDERS;
-    const w = owner[s]!;
-    const { bytes, offsets } = parts[w]!;
-    const i = (s - ranges[w]!.from) * NONCES + Math.floor(k / SENDERS);
-    return bytes.subarray(offsets[i]!, offsets[i + 1]!);
-  };
-  return { txOf, total: SENDERS * NONCES, bytesPerTx: txOf(0).length, signMs: performance.now() - t0, workers };
-}
-
-/** The worker under tsx: Node 20 does not apply --import hooks to a worker's entry module. */
-function startWorker(data: SignRequest): Worker {
-  const entry = new URL('./sign-worker.ts', import.meta.url);
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: data });
-}
-
-function nextMessage<T>(w: Worker): Promise<T> {
-  return new Promise((resolve, reject) => {
-    w.once('message', resolve);
-    w.once('error', reject);
-  });
-}
-
-/** All worker threads run the stateless check at once: the machine's verification ceiling. */
-async function verifyCeiling(workers: Worker[], ms: number): Promise<{ perS: number; threads: number }> {
-  const replies = workers.map((w) => nextMessage<VerifyResponse>(w));
-  for (const w of workers) w.postMessage({ cmd: 'verify', ms });
-  const done = await Promise.all(replies);
-  return { perS: done.reduce((a, d) => a + (d.count * 1000) / d.ms, 0), threads: workers.length };
-}
-
-/** KvApplication.executeBlock + commit on a real LevelDB, blocks of 1,000: with and without signature checks. */
-async function executionCeiling(signed: Signed, dir: string): Promise<{ verifyingPerS: number; preCheckedPerS: number; blockTxs: number }> {
-  const suite = getSuite('ecdsa-p256');
-  const db = new ClassicLevel<string, Uint8Array>(dir, { valueEncoding: 'view' });
-  await db.open();
-  try {
-    const app = await KvApplication.open(db, CHAIN, { suite });
-    await app.initChain({ chainId: CHAIN, time: 0, appState: null });
-    const block = 1000;
-    const blocks = QUICK ? 3 : 6;
-    let k = 0;
-    let height = 0;
-    const run = async (preChecked: boolean) => {
-      const t0 = performance.now();
-      for (let b = 0; b < blocks; b++) {
-        const txs = Array.from({ length: block }, () => signed.txOf(k++));
-        height++;
-        const r = await app.executeBlock({ height, time: height, statelessChecked: preChecked ? txs.map(() => true) : undefined }, txs);
-        if (!r.results.every((x) => x.ok)) throw new Error('a bench tx failed in execution');
-        await app.commit(height, r.executionId);
-      }
-      return (blocks * block * 1000) / (performance.now() - t0);
-    };
-    await run(false); // warm-up: JIT, key cache
-    const verifyingPerS = await run(false);
-    const preCheckedPerS = await run(true);
-    return { verifyingPerS, preCheckedPerS, blockTxs: block };
-  } finally {
-    await db.close();
-  }
-}
-
-/** The generator against a trivial HTTP endpoint (another process that reads the body and answers 202). */
-async function generatorCeiling(signed: Signed, port: number): Promise<{ perS: number; generatorCpuPct: number; serverCpuPct: number; inFlight: number }> {
-  const script = `require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => { s.writeHead(202, { 'content-type': 'application/json' }); s.end('{"hash":"00"}'); }); }).listen(${port}, '127.0.0.1', () => console.log('ready'));`;
-  const server = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.stdout.once('data', () => resolve());
-      server.once('exit', (code) => reject(new Error(`trivial server exited ${code}`)));
-    });
-    const feed = new TxFeed(signed.txOf, signed.total, SENDERS);
-    const sink: Sink = { ports: [port], path: `/chains/${CHAIN}/txs`, expect: 202 };
-    const inFlight = 256;
-    let cpu0 = process.cpuUsage();
-    let srv0 = 0;
-    let cpuPct = 0;
-    let srvPct = 0;
-    const run = await closedLoop(feed, sink, { inFlight, warmupS: 0.5, measureS: QUICK ? 1.5 : 2.5, drainS: 2 }, (edge) => {
-      if (edge === 'start') {
-        cpu0 = process.cpuUsage();
-        srv0 = processCpuSeconds(server.pid!) ?? 0;
-      } else {
-        const c = process.cpuUsage(cpu0);
-        const s = (QUICK ? 1.5 : 2.5) * 1000;
-        cpuPct = (100 * (c.user + c.system)) / 1000 / s;
-        srvPct = (100 * ((processCpuSeconds(server.pid!) ?? 0) - srv0) * 1000) / s;
-      }
-    });
-    return { perS: summarize(run).committedPerS, generatorCpuPct: cpuPct, serverCpuPct: srvPct, inFlight };
-  } finally {
-    server.kill('SIGKILL');
-  }
-}
-
 // ---------------------------------------------------------------- phases on a network
 
 interface Snapshot {
@@ -234,31 +110,6 @@ function snapshot(net: Network): Snapshot {
   };
 }
 
-export interface PhaseReport {
-  readonly network: string;
-  readonly phase: string;
-  readonly load: string;
-  readonly windowS: number;
-  readonly submitted: number;
-  readonly committed: number;
-  readonly failed: Record<string, number>;
-  readonly unanswered: number;
-  readonly failedAnyTime: Record<string, number>;
-  readonly committedPerS: number;
-  readonly latencyMs: { min: number; p50: number; p99: number; max: number; mean: number } | undefined;
-  readonly blocks: number | undefined;
-  readonly txsPerBlock: number | undefined;
-  /** % of one core over the window: per node, their sum, the generator, the whole machine (of cores × 100 %), and everything else. */
-  readonly cpu: { nodes: Record<string, number>; nodesTotal: number; generator: number; machineBusy: number; other: number };
-  readonly openLoopLatenessMs?: { max: number; p99: number };
-  readonly feedExhausted: boolean;
-  readonly nodesAliveAfter: string[];
-  /** Monotonic µs of the window, to cut the node's CPU profile. */
-  readonly windowUs: { startUs: number; endUs: number };
-  readonly windowEpochMs: { start: number; end: number };
-  /** From the first node's log ('committed' lines in the window): filled in after the network stops. */
-  readonly blockLog?: { blocks: number; emptyBlocks: number; maxTxs: number; heightMsP50: number; heightMsMax: number };
-}
 
 async function runPhase(net: Network, feed: TxFeed, phase: string, load: string, go: (onWindow: (edge: 'start' | 'end') => void) => Promise<RunResult>): Promise<PhaseReport> {
   const snaps: Partial<Record<'start' | 'end', Snapshot>> = {};
@@ -336,84 +187,6 @@ async function phases(net: Network, signed: Signed, short: boolean): Promise<Pha
   }
   if (feed.skipped > 0) log(`${feed.skipped} txs skipped: their sender had a failed tx`);
   return out;
-}
-
-// ---------------------------------------------------------------- output
-
-const f0 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' : Math.round(x).toLocaleString('en-US'));
-const f1 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(1));
-
-function table(head: string[], rows: string[][]): string {
-  const width = head.map((h, i) => Math.max(3, h.length, ...rows.map((r) => r[i]!.length)));
-  // Columns of figures are right-aligned.
-  const right = head.map((_, i) => rows.length > 0 && rows.every((r) => /^[-\d,.%× /]*$/.test(r[i]!)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (right[i] ? c.padStart(width[i]!) : c.padEnd(width[i]!))).join(' | ')} |`;
-  return [line(head), `| ${width.map((w, i) => (right[i] ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`, ...rows.map(line)].join('\n');
-}
-
-function phaseTables(reports: PhaseReport[]): string {
-  const main = table(
-    ['network', 'load', 'window s', 'submitted', 'committed', 'failed', 'committed tx/s', 'min ms', 'p50 ms', 'p99 ms', 'max ms', 'blocks', 'tx/block', 'empty blocks', 'height ms p50 / max'],
-    reports.map((r) => [
-      r.network,
-      r.load,
-      f1(r.windowS),
-      f0(r.submitted),
-      f0(r.committed),
-      f0(Object.values(r.failed).reduce((a, b) => a + b, 0) + r.unanswered),
-      f0(r.committedPerS),
-      f0(r.latencyMs?.min),
-      f0(r.latencyMs?.p50),
-      f0(r.latencyMs?.p99),
-      f0(r.latencyMs?.max),
-      f0(r.blocks),
-      f1(r.txsPerBlock),
-      f0(r.blockLog?.emptyBlocks),
-      r.blockLog ? `${f0(r.blockLog.heightMsP50)} / ${f0(r.blockLog.heightMsMax)}` : '-',
-    ]),
-  );
-  const cpu = table(
-    ['network', 'load', 'node CPU % of one core (each)', 'nodes total %', 'node CPU ms per committed tx (all nodes)', 'generator %', `machine busy % (of ${os.availableParallelism() * 100})`, 'other processes %'],
-    reports.map((r) => [
-      r.network,
-      r.load,
-      Object.values(r.cpu.nodes).map((x) => f0(x)).join(' / '),
-      f0(r.cpu.nodesTotal),
-      (r.cpu.nodesTotal * 10 / r.committedPerS).toFixed(2),
-      f0(r.cpu.generator),
-      f0(r.cpu.machineBusy),
-      f0(r.cpu.other),
-    ]),
-  );
-  const failures = reports.flatMap((r) => [
-    ...Object.entries(r.failedAnyTime).map(([why, n]) => `  ${r.network}, ${r.load}: ${n} × ${why} (${r.failed[why] ?? 0} of them in the window)`),
-    ...(r.unanswered ? [`  ${r.network}, ${r.load}: ${r.unanswered} unanswered when the drain ended`] : []),
-    ...(r.feedExhausted && r.phase !== 'cold keys' ? [`  ${r.network}, ${r.load}: ran out of pre-signed txs`] : []),
-    ...(r.openLoopLatenessMs ? [`  ${r.network}, ${r.load}: (not a failure) the generator sent txs late by up to ${f0(r.openLoopLatenessMs.max)} ms (p99 ${f0(r.openLoopLatenessMs.p99)} ms)`] : []),
-    ...(r.nodesAliveAfter.length < Object.keys(r.cpu.nodes).length ? [`  ${r.network}, ${r.load}: only ${r.nodesAliveAfter.join(', ')} still running afterwards`] : []),
-  ]);
-  const failed = reports.some((r) => Object.keys(r.failedAnyTime).length > 0);
-  return `${main}\n\n${cpu}\n\n${failed ? 'failed txs (warm-up and drain included) and notes' : 'no failed txs (warm-up and drain included); notes'}:\n${failures.join('\n')}\n`;
-}
-
-function profileTable(p: ProfileSummary, title: string, rows: number, full: boolean): string {
-  const lines = [
-    `${title}: ${f0(p.busyMs)} ms busy of ${f0(p.sampledMs)} ms sampled${p.windowed ? ' (samples in the window only)' : ' (whole run)'}`,
-    table(
-      ['self time, by function', 'location', 'ms', '%', 'called from (project code, nearest first; share)'],
-      p.topFunctions
-        .slice(0, rows)
-        .map((e) => [e.name.split('  ')[0]!, e.name.split('  ')[1] ?? '', f0(e.selfMs), f1(e.pct), (p.callers[e.name] ?? []).map((c) => `${c.via} (${f0(c.pct)} %)`).join('; ')]),
-    ),
-  ];
-  if (!full) return lines.join('\n');
-  return [
-    ...lines,
-    '',
-    table(['self time, by module', 'ms', '%'], p.topModules.map((e) => [e.name, f0(e.selfMs), f1(e.pct)])),
-    '',
-    table(['inclusive time, project functions', 'location', 'ms', '%'], p.topInclusive.map((e) => [e.name.split('  ')[0]!, e.name.split('  ')[1] ?? '', f0(e.selfMs), f1(e.pct)])),
-  ].join('\n');
 }
 
 // ---------------------------------------------------------------- main
