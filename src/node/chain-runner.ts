@@ -129,7 +129,9 @@ export class ChainRunner {
     void this.queue.run(async () => {
       if (this.stopped) return;
       if (message.kind === 'proposal' && message.height > this.driver.height) {
-        if (this.held.length < 64) this.held.push({ peer, proposal: message });
+        // Only the next height's proposals are worth holding (later ones come again by regossip);
+        // the bound keeps a peer from filling the buffer.
+        if (message.height === this.driver.height + 1 && this.held.length < 16) this.held.push({ peer, proposal: message });
         return;
       }
       if (message.kind === 'proposal' && message.height === this.driver.height) await this.validateProposal(peer, message);
@@ -365,7 +367,7 @@ export class ChainRunner {
     this.validatorSet = this.validatorSet.next();
     const next = this.driver.nextHeight(this.validatorSet);
     const held = this.held.filter((h) => h.proposal.height === height + 1);
-    this.held = this.held.filter((h) => h.proposal.height > height + 1);
+    this.held = [];
     for (const h of held) await this.validateProposal(h.peer, h.proposal);
     await this.perform(next, undefined);
     for (const h of held) await this.perform(this.driver.receive(h.proposal), h.peer);
