@@ -81,6 +81,7 @@ export class CityNode {
     const peers = new PeerManager({ transport, persistentPeers: config.p2p.peers, logger: p2pLog });
     const router = new Router(peers, { networkId: parseCertificatePem(rootPem).fingerprint, logger: p2pLog });
     const node = new CityNode(config, log, db, peers, router);
+    node.metrics.observeP2p(() => peers.metrics());
     const nodeKey = readPrivateKeyPem(keyPem);
     for (const chain of config.chains) await node.host(loadGenesis(chain.genesis), nodeKey);
     const listen = splitHostPort(config.p2p.listen);

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { P2pMetricsSnapshot } from '../p2p/index.js';
 
 /**
  * Every metric of a city node, registered in one place (Lodestar's rule): one registry per
@@ -20,6 +21,34 @@ export class NodeMetrics {
   });
   readonly peers = new Gauge({ name: 'bsn_p2p_peers', help: 'Connected peers', registers: [this.registry] });
   readonly txRejected = new Counter({ name: 'bsn_mempool_rejected_total', help: 'Transactions refused at admission', labelNames: ['chain', 'code'], registers: [this.registry] });
+
+  /**
+   * The networking layer's counters, read at each scrape: peers banned, bans, bytes and messages
+   * by direction and channel, decode errors, refused connections, ignored and duplicate messages.
+   */
+  observeP2p(read: () => P2pMetricsSnapshot): void {
+    const gauge = (name: string, help: string, value: (m: P2pMetricsSnapshot) => number) =>
+      new Gauge({ name, help, registers: [this.registry], collect() { this.set(value(read())); } });
+    gauge('bsn_p2p_peers_banned', 'Peers banned now', (m) => m.peersBanned);
+    gauge('bsn_p2p_bans', 'Bans since start', (m) => m.bansTotal);
+    gauge('bsn_p2p_bytes_in', 'Bytes received from peers since start', (m) => m.bytesIn);
+    gauge('bsn_p2p_bytes_out', 'Bytes sent to peers since start', (m) => m.bytesOut);
+    gauge('bsn_p2p_decode_errors', 'Undecodable messages from peers since start', (m) => m.decodeErrors);
+    gauge('bsn_p2p_refused_connections', 'Connections refused (handshake, identity, ban) since start', (m) => m.refusedConnections);
+    gauge('bsn_p2p_ignored_unknown_chain', 'Messages for chains this node does not host', (m) => m.ignoredUnknownChain);
+    gauge('bsn_p2p_duplicate_transactions', 'Gossiped transactions already seen', (m) => m.duplicateTransactions);
+    new Gauge({
+      name: 'bsn_p2p_messages',
+      help: 'Messages since start, by direction and channel',
+      labelNames: ['direction', 'channel'],
+      registers: [this.registry],
+      collect() {
+        const m = read();
+        for (const [channel, n] of Object.entries(m.messagesIn)) this.set({ direction: 'in', channel }, n);
+        for (const [channel, n] of Object.entries(m.messagesOut)) this.set({ direction: 'out', channel }, n);
+      },
+    });
+  }
 
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };

@@ -12,7 +12,7 @@ import { generateCrl, issueLeaf, parseCertificatePem, revokeCertificate } from '
 import { CHANNEL, PROTOCOL_VERSION, encodeControl, encodeEnvelope, encodeSync } from '../../src/p2p/messages.js';
 import { makeTestPki, type TestPki } from '../support/network-pki.js';
 import { Prng } from '../sim/prng.js';
-import { Devnet, LoadGenerator, NodeProcess, sleep, waitFor } from './harness.js';
+import { Devnet, LoadGenerator, metricValue, NodeProcess, sleep, waitFor } from './harness.js';
 
 interface Identity {
   readonly certChainPem: string;
@@ -260,6 +260,10 @@ test('a peer with a valid certificate sending 10,000 random and malformed frames
     assert.ok(count('peer banned') > 0, 'node1 logged the peer banned');
     assert.ok(count('refused a banned peer') > 0, 'node1 refused the banned peer when it came back');
     assert.ok(!(await n1.status())?.peers.includes('mallory'), 'mallory is not a peer of node1');
+    // The same verdicts are visible to an operator's Prometheus.
+    const metrics = await (await fetch(`${n1.url}/metrics`, { signal: AbortSignal.timeout(3000) })).text();
+    assert.ok(metricValue(metrics, 'bsn_p2p_bans') >= 1, 'bsn_p2p_bans counts the ban');
+    assert.ok(metricValue(metrics, 'bsn_p2p_refused_connections') >= 1, 'bsn_p2p_refused_connections counts the refusals');
     // Everything mallory sent was judged as the peer's fault, never as the node's own failure.
     const ownFault = n1.logLines().filter((l) => l.msg === 'a chain handler failed on a peer message' || l.msg === 'chain event failed');
     assert.deepEqual(ownFault.map((l) => l.error ?? l.err), [], 'a peer message made a handler of node1 fail (and went unscored)');

@@ -31,6 +31,8 @@ test('the operations endpoint: writes commit, reads answer, and every bad reques
   const metrics = await (await fetch(`${base}/metrics`)).text();
   assert.match(metrics, /bsn_chain_height\{chain="demo"\} 1/);
   assert.match(metrics, /bsn_committed_txs_total\{chain="demo"\} 1/);
+  assert.match(metrics, /bsn_p2p_peers_banned 0/);
+  assert.match(metrics, /bsn_p2p_decode_errors 0/);
 
   const expectError = async (res: Response, status: number, code: string) => {
     assert.equal(res.status, status);
