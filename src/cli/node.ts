@@ -20,7 +20,7 @@ export function registerNodeCommands(program: Command): void {
       const log = pino({ level: config.log.level, base: { node: config.name } });
       const city = await CityNode.start(config, log);
       const http = await startHttp(city, config.http.listen);
-      const gateway = config.gateway ? await startGateway(city, { listen: config.gateway.listen, onError: (err) => log.error({ err: (err as Error).message }, 'gateway error') }) : undefined;
+      const gateway = config.gateway ? await startGateway(city, { listen: config.gateway.listen, ...(config.gateway.rest ? { rest: {} } : {}), onError: (err) => log.error({ err: (err as Error).message }, 'gateway error') }) : undefined;
       log.info({ http: http.address, p2p: city.p2pAddress, gateway: gateway?.address }, 'ready');
       await new Promise<void>((resolve) => {
         let stopping = false;

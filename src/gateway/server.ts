@@ -5,6 +5,9 @@ import { splitHostPort } from '../node/index.js';
 import { EvmChainView } from './jsonrpc/chain-view.js';
 import { RPC_CODE } from './jsonrpc/errors.js';
 import { createJsonRpcHandler, DEFAULT_JSONRPC_LIMITS, type JsonRpcHandler, type JsonRpcLimits } from './jsonrpc/handler.js';
+import type { RequestAuthenticator } from './rest/auth.js';
+import { registerRestRoutes } from './rest/routes.js';
+import { registerRestDocs, restAuthenticatorFromConfig } from './rest/routes-openapi.js';
 import { CommitPoller, SocketSubscriptions } from './subscriptions.js';
 
 /*
@@ -18,6 +21,12 @@ export interface GatewayOptions {
   readonly limits?: Partial<JsonRpcLimits>;
   /** Errors that are this node's fault (answered as -32603 / 500). */
   readonly onError?: (err: unknown) => void;
+  /**
+   * Serve the signed REST API under /apps/:appId/ and its OpenAPI document at /docs
+   * (docs/gateway.md, "REST API"). The authenticator defaults to one built from the node's
+   * root, operator chain and CRLs.
+   */
+  readonly rest?: { readonly authenticator?: RequestAuthenticator; readonly maxBodyBytes?: number };
 }
 
 export interface Gateway {
@@ -59,7 +68,8 @@ export async function startGateway(node: CityNode, options: GatewayOptions): Pro
     return endpoints.get(chainId) ?? undefined;
   };
 
-  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: limits.maxRequestBytes });
+  // Unknown body fields are refused, not silently dropped (fastify's default), by the REST schemas.
+  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: limits.maxRequestBytes, ajv: { customOptions: { removeAdditional: false } } });
   // The body is parsed by the JSON-RPC handler, so that bad JSON is a -32700 answer, not a 400.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
@@ -69,6 +79,11 @@ export async function startGateway(node: CityNode, options: GatewayOptions): Pro
     void reply.code(status).send(rpcError(status === 413 ? RPC_CODE.invalidRequest : status >= 500 ? RPC_CODE.internal : RPC_CODE.invalidRequest, status === 413 ? `request body larger than ${limits.maxRequestBytes} bytes` : err.message));
   });
   await app.register(fastifyWebsocket, { options: { maxPayload: limits.maxRequestBytes } });
+  if (options.rest) {
+    await registerRestDocs(app);
+    const authenticator = options.rest.authenticator ?? restAuthenticatorFromConfig(node.config);
+    await registerRestRoutes(app, { node, authenticator, onError, ...(options.rest.maxBodyBytes !== undefined && { maxBodyBytes: options.rest.maxBodyBytes }) });
+  }
 
   const unknownChain = (chainId: string) => rpcError(RPC_CODE.methodNotFound, `this node hosts no EVM app chain '${chainId.slice(0, 100)}'`);
 

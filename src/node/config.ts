@@ -37,7 +37,13 @@ export const nodeConfigSchema = z.strictObject({
   }),
   http: z.strictObject({ listen: hostPort }),
   /** The gateway (Ethereum JSON-RPC per EVM app chain, docs/gateway.md); not started when absent. */
-  gateway: z.strictObject({ listen: hostPort }).optional(),
+  gateway: z
+    .strictObject({
+      listen: hostPort,
+      /** Also serve the certificate-signed REST API under /apps/:appId/ and its OpenAPI at /docs. */
+      rest: z.boolean().default(true),
+    })
+    .optional(),
   chains: z.array(z.strictObject({ genesis: z.string().min(1) })).default([]),
   consensus: z
     .strictObject({

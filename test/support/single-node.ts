@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { readPrivateKeyPem } from '../../src/pki/index.js';
 import { CityNode, parseNodeConfig } from '../../src/node/index.js';
-import { makeTestPki } from './network-pki.js';
+import { makeTestPki, type TestPki } from './network-pki.js';
 
 /** One in-process city node that is the only validator of `chains`, for endpoint tests. */
 export interface ChainSpec {
@@ -12,7 +12,7 @@ export interface ChainSpec {
   readonly appState?: unknown;
 }
 
-export async function startSingleNode(chains: readonly (string | ChainSpec)[]): Promise<{ node: CityNode; stop: () => Promise<void> }> {
+export async function startSingleNode(chains: readonly (string | ChainSpec)[]): Promise<{ node: CityNode; stop: () => Promise<void>; /** The node's PKI, to issue user certificates (removed by stop). */ pki: TestPki }> {
   const pki = await makeTestPki();
   const leaf = await pki.issue('node1');
   const crls = await pki.crls();
@@ -42,6 +42,7 @@ export async function startSingleNode(chains: readonly (string | ChainSpec)[]): 
   const node = await CityNode.start(config, pino({ level: 'silent' }));
   return {
     node,
+    pki,
     stop: async () => {
       await node.stop();
       pki.cleanup();

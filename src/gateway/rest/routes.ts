@@ -1,0 +1,166 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { decodeBlock, headerHash } from '../../chain/index.js';
+import { BsnError } from '../../errors.js';
+import { EvmApplication, evmTxHashHex, KvApplication } from '../../execution/index.js';
+import type { CityNode, HostedChain } from '../../node/index.js';
+import { EvmChainView } from '../jsonrpc/chain-view.js';
+import type { RequestAuthenticator } from './auth.js';
+import { authenticate, keepRawBody } from './hook.js';
+import { RestBadRequestError, RestBodyTooLargeError, RestCallFailedError, RestError, RestNotFoundError, RestUnknownAppError, RestWrongAppKindError } from './routes-errors.js';
+import { blockSchema, callSchema, receiptSchema, stateSchema, submitSchema } from './routes-schemas.js';
+
+/*
+ * The signed REST API of the gateway (docs/gateway.md, "REST API"): per app chain, under
+ * /apps/:appId/, submit transactions and read blocks, receipts, calls and kv state. Every route
+ * first answers 404 for an app this node does not host, then authenticates the request
+ * (docs/gateway-auth.md), then validates it against its schema.
+ */
+
+export interface RestRoutesOptions {
+  readonly node: CityNode;
+  readonly authenticator: RequestAuthenticator;
+  /** Largest request body, bytes; 2 MiB + 1 KiB by default (a 1 MiB kv tx, hex-encoded). */
+  readonly maxBodyBytes?: number;
+  /** How long `?wait=commit` waits, ms; 30 s by default. */
+  readonly commitWaitMs?: number;
+  /** Errors that are this node's fault (answered 500). */
+  readonly onError?: (err: unknown) => void;
+}
+
+export const DEFAULT_REST_BODY_BYTES = 2 * 1024 * 1024 + 1024;
+const DEFAULT_COMMIT_WAIT_MS = 30_000;
+
+type AppParams = { appId: string };
+const hex = (bytes: Uint8Array): string => `0x${Buffer.from(bytes).toString('hex')}`;
+const bytesOf = (value: string): Uint8Array => new Uint8Array(Buffer.from(value.slice(2), 'hex'));
+
+/** `{ error: { code, message } }` with the status a typed error carries; everything else is a 500. */
+function errorReply(err: unknown, onError: (err: unknown) => void): { status: number; body: { error: Record<string, string> } } {
+  const fe = err as Partial<FastifyError>;
+  if (fe.validation) return { status: 400, body: { error: { code: new RestBadRequestError('').code, message: fe.message ?? 'invalid request' } } };
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    const e = new RestBodyTooLargeError(fe.message ?? 'request body too large');
+    return { status: e.httpStatus, body: { error: { code: e.code, message: e.message } } };
+  }
+  if (err instanceof RestCallFailedError) return { status: err.httpStatus, body: { error: { code: err.code, message: err.message, reason: err.reason, data: err.data } } };
+  if (err instanceof RestError) return { status: err.httpStatus, body: { error: { code: err.code, message: err.message } } };
+  if (err instanceof BsnError) {
+    // Mempool rejections and the app's own refusals (bad query data...) are the caller's: 400.
+    const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : err.code === 'NODE_COMMIT_TIMEOUT' ? 504 : err.code === 'MEMPOOL_FULL' ? 503 : 400;
+    return { status, body: { error: { code: err.code, message: err.message } } };
+  }
+  // fastify's own 4xx (unsupported media type, bad content-length...), else ours to fix.
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) return { status: fe.statusCode, body: { error: { code: fe.code ?? 'REST_BAD_REQUEST', message: fe.message ?? '' } } };
+  onError(err);
+  return { status: 500, body: { error: { code: 'REST_INTERNAL', message: 'internal error' } } };
+}
+
+/**
+ * Registers the REST routes on `app` inside their own encapsulated scope (raw-body parsers, error
+ * handler), so the instance's other routes keep theirs. Register @fastify/swagger before it for
+ * the routes to appear in the OpenAPI document.
+ */
+export async function registerRestRoutes(app: FastifyInstance, options: RestRoutesOptions): Promise<void> {
+  const { node } = options;
+  const onError = options.onError ?? (() => undefined);
+  const commitWaitMs = options.commitWaitMs ?? DEFAULT_COMMIT_WAIT_MS;
+  const bodyLimit = options.maxBodyBytes ?? DEFAULT_REST_BODY_BYTES;
+  const views = new Map<string, EvmChainView>();
+
+  const chainOf = (appId: string): HostedChain => {
+    const chain = node.chains.get(appId);
+    if (!chain) throw new RestUnknownAppError(`this node hosts no app '${appId.slice(0, 100)}'`);
+    return chain;
+  };
+  const evmView = (appId: string): EvmChainView => {
+    let view = views.get(appId);
+    if (!view) {
+      view = EvmChainView.of(node, appId);
+      if (!view) throw new RestWrongAppKindError(`app '${appId}' is not an EVM app`);
+      views.set(appId, view);
+    }
+    return view;
+  };
+  const txHash = (chain: HostedChain, tx: Uint8Array): string => (chain.app instanceof EvmApplication ? `0x${evmTxHashHex(tx)}` : hex(chain.genesis.suite.hash(tx)));
+
+  const auth = authenticate(options.authenticator, { appIdParam: 'appId' });
+  const knownApp = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const appId = (request.params as Partial<AppParams>).appId ?? '';
+    if (!node.chains.has(appId)) {
+      const e = new RestUnknownAppError(`this node hosts no app '${appId.slice(0, 100)}'`);
+      await reply.code(e.httpStatus).send({ error: { code: e.code, message: e.message } });
+    }
+  };
+
+  await app.register(async (scope) => {
+    keepRawBody(scope);
+    scope.setErrorHandler((err, _request, reply) => {
+      const { status, body } = errorReply(err, onError);
+      void reply.code(status).send(body);
+    });
+    // Unknown app first, then the signature, and only then the schema: an unauthenticated
+    // caller learns nothing from validation errors.
+    scope.addHook('preValidation', knownApp);
+    scope.addHook('preValidation', auth);
+
+    scope.post<{ Params: AppParams; Querystring: { wait?: 'commit' }; Body: { tx: string } }>('/apps/:appId/transactions', { schema: submitSchema, bodyLimit }, async (request, reply) => {
+      const chain = chainOf(request.params.appId);
+      const tx = bytesOf(request.body.tx);
+      const waiter = request.query.wait === 'commit' ? node.commitWaiter(request.params.appId, tx, commitWaitMs) : undefined;
+      // A refused tx leaves the waiter unawaited: its timeout must not be an unhandled rejection.
+      waiter?.catch(() => undefined);
+      await node.submit(request.params.appId, tx);
+      const hash = txHash(chain, tx);
+      if (!waiter) return reply.code(202).send({ hash });
+      return reply.code(200).send({ hash, height: await waiter });
+    });
+
+    scope.get<{ Params: AppParams & { height: number } }>('/apps/:appId/blocks/:height', { schema: blockSchema }, async (request) => {
+      const chain = chainOf(request.params.appId);
+      const { height } = request.params;
+      const bytes = height <= chain.store.height ? await chain.store.block(height) : undefined;
+      if (!bytes) throw new RestNotFoundError(`no block at height ${height}`);
+      const block = decodeBlock(bytes);
+      return {
+        height: block.header.height,
+        hash: hex(headerHash(chain.genesis.suite, block.header)),
+        time: block.header.time,
+        txs: block.txs.map((tx) => txHash(chain, tx)),
+        stateRoot: hex(block.header.stateRoot),
+        resultsRoot: hex(block.header.resultsRoot),
+      };
+    });
+
+    scope.get<{ Params: AppParams & { hash: string } }>('/apps/:appId/transactions/:hash/receipt', { schema: receiptSchema }, async (request) => {
+      const receipt = await evmView(request.params.appId).receipt(bytesOf(request.params.hash));
+      if (!receipt) throw new RestNotFoundError(`no committed transaction ${request.params.hash}`);
+      return {
+        txHash: hex(receipt.txHash),
+        height: receipt.height,
+        index: receipt.index,
+        from: hex(receipt.from),
+        to: receipt.to ? hex(receipt.to) : null,
+        status: receipt.status,
+        code: receipt.code,
+        gasUsed: receipt.gasUsed.toString(),
+        contractAddress: receipt.contractAddress ? hex(receipt.contractAddress) : null,
+        logs: receipt.logs.map((l) => ({ address: hex(l.address), topics: l.topics.map(hex), data: hex(l.data) })),
+        returnData: hex(receipt.returnData),
+      };
+    });
+
+    scope.post<{ Params: AppParams; Body: { to: string; data?: string; from?: string; value?: string } }>('/apps/:appId/call', { schema: callSchema, bodyLimit }, async (request) => {
+      const { to, data, from, value } = request.body;
+      const outcome = await evmView(request.params.appId).call({ to: bytesOf(to), ...(data && { data: bytesOf(data) }), ...(from && { from: bytesOf(from) }), ...(value && { value: BigInt(value) }) });
+      if (!outcome.ok) throw new RestCallFailedError(`the call failed: ${outcome.code}${outcome.reason ? ` (${outcome.reason})` : ''}`, outcome.code, hex(outcome.returnData));
+      return { result: hex(outcome.returnData) };
+    });
+
+    scope.get<{ Params: AppParams & { key: string } }>('/apps/:appId/state/:key', { schema: stateSchema }, async (request) => {
+      const chain = chainOf(request.params.appId);
+      if (!(chain.app instanceof KvApplication)) throw new RestWrongAppKindError(`app '${request.params.appId}' is not a kv app`);
+      const result = await chain.app.query('get', bytesOf(request.params.key));
+      return { key: request.params.key.toLowerCase(), value: result.value === undefined ? null : hex(result.value), height: result.height };
+    });
+  });
+}
