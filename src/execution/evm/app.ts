@@ -1,3 +1,4 @@
+import { CandidateExecutions, ExclusiveLock } from '../candidates.js';
 import type { ClassicLevel } from 'classic-level';
 import type { Common } from '@ethereumjs/common';
 import { Address, createZeroAddress } from '@ethereumjs/util';
@@ -55,12 +56,11 @@ interface Execution extends ExecutionResult {
  */
 export class EvmApplication implements Application {
   readonly statelessCheck: StatelessCheckSpec;
-  private readonly executions = new Map<string, Execution>();
+  private readonly executions: CandidateExecutions<Execution>;
   private executionSeq = 0;
   private readonly senders = new SenderCache();
   private readonly queries: EvmQueries;
-  /** Serialises the calls that change state or overlays; the node makes them one at a time anyway. */
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly lock = new ExclusiveLock();
 
   private constructor(
     private readonly store: EvmStore,
@@ -71,9 +71,10 @@ export class EvmApplication implements Application {
     private readonly executor: EvmExecutor,
     callExecutor: EvmExecutor,
     private readonly limits: EvmTxLimits,
-    private readonly maxExecutions: number,
+    maxExecutions: number,
   ) {
     this.statelessCheck = evmStatelessSpec(chainId, limits);
+    this.executions = new CandidateExecutions(maxExecutions);
     this.queries = new EvmQueries(store, callExecutor);
   }
 
@@ -137,7 +138,7 @@ export class EvmApplication implements Application {
   }
 
   initChain(genesis: Genesis): Promise<AppInfo> {
-    return this.exclusive(async () => {
+    return this.lock.run(async () => {
       if (genesis.chainId !== this.name) throw new GenesisError(`genesis is for chain '${genesis.chainId}', this is '${this.name}'`);
       if (this.store.height > 0) throw new ChainStateError(`initChain at height ${this.store.height}`);
       const { chainId, overlay } = parseEvmGenesis(genesis);
@@ -171,7 +172,7 @@ export class EvmApplication implements Application {
   }
 
   executeBlock(ctx: BlockContext, txs: readonly Uint8Array[]): Promise<ExecutionResult> {
-    return this.exclusive(async () => {
+    return this.lock.run(async () => {
       this.requireInitialized();
       if (ctx.height !== this.store.height + 1) throw new ExecutionHeightError(`cannot execute height ${ctx.height}: committed height is ${this.store.height}`);
       // Senders come from this node's earlier checks of the same bytes when it has them (the
@@ -189,13 +190,13 @@ export class EvmApplication implements Application {
         overlay,
         records,
       };
-      this.remember(execution);
+      this.executions.remember(execution);
       return { executionId: execution.executionId, height: ctx.height, stateRoot: execution.stateRoot, resultsRoot: execution.resultsRoot, results };
     });
   }
 
   commit(height: number, executionId: string): Promise<AppInfo> {
-    return this.exclusive(async () => {
+    return this.lock.run(async () => {
       if (height !== this.store.height + 1) throw new ExecutionHeightError(`cannot commit height ${height}: committed height is ${this.store.height}`);
       const execution = this.executions.get(executionId);
       if (execution === undefined || execution.height !== height) throw new UnknownExecutionError(`no execution '${executionId}' of height ${height}`);
@@ -231,19 +232,9 @@ export class EvmApplication implements Application {
     return c instanceof EvmTxError ? undefined : c;
   }
 
-  private remember(execution: Execution): void {
-    this.executions.set(execution.executionId, execution);
-    // Maps iterate in insertion order: the first key is the oldest candidate.
-    if (this.executions.size > this.maxExecutions) this.executions.delete(this.executions.keys().next().value!);
-  }
 
   private requireInitialized(): void {
     if (!this.store.initialized) throw new ChainStateError(`chain '${this.name}' has no genesis state; call initChain first`);
   }
 
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(fn, fn);
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
 }

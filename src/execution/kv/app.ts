@@ -1,3 +1,4 @@
+import { CandidateExecutions, ExclusiveLock } from '../candidates.js';
 import type { ClassicLevel } from 'classic-level';
 import { CodecError, encode, expectArray, expectBytes } from '../../codec/index.js';
 import type { Suite } from '../../crypto/index.js';
@@ -42,20 +43,20 @@ const ADDRESS_RE = /^[0-9a-f]{40}$/;
  */
 export class KvApplication implements Application {
   readonly statelessCheck: StatelessCheckSpec;
-  private readonly executions = new Map<string, Execution>();
+  private readonly executions: CandidateExecutions<Execution>;
   private executionSeq = 0;
   private readonly keys = new PublicKeyCache();
-  /** Serialises the calls that change state or overlays; the node makes them one at a time anyway. */
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly lock = new ExclusiveLock();
 
   private constructor(
     private readonly store: KvStore,
     readonly chainId: string,
     private readonly suite: Suite,
     private readonly limits: KvLimits,
-    private readonly maxExecutions: number,
+    maxExecutions: number,
   ) {
     this.statelessCheck = kvStatelessSpec(chainId, limits);
+    this.executions = new CandidateExecutions(maxExecutions);
   }
 
   /** Opens the kv state of `chainId` in the node's LevelDB (its own sublevel). */
@@ -89,7 +90,7 @@ export class KvApplication implements Application {
   }
 
   initChain(genesis: Genesis): Promise<AppInfo> {
-    return this.exclusive(async () => {
+    return this.lock.run(async () => {
       if (genesis.chainId !== this.chainId) throw new GenesisError(`genesis is for chain '${genesis.chainId}', this is '${this.chainId}'`);
       if (this.store.height > 0) throw new ChainStateError(`initChain at height ${this.store.height}`);
       const ws: WriteSet = { writes: genesisWrites(genesis, this.limits), nonces: new Map() };
@@ -116,7 +117,7 @@ export class KvApplication implements Application {
   }
 
   executeBlock(ctx: BlockContext, txs: readonly Uint8Array[]): Promise<ExecutionResult> {
-    return this.exclusive(async () => {
+    return this.lock.run(async () => {
       this.requireInitialized();
       if (ctx.height !== this.store.height + 1) throw new ExecutionHeightError(`cannot execute height ${ctx.height}: committed height is ${this.store.height}`);
       const checked = txs.map((tx, i) => this.checkForBlock(tx, ctx.statelessChecked?.[i] === true));
@@ -140,14 +141,14 @@ export class KvApplication implements Application {
         results,
         ...ws,
       };
-      this.remember(execution);
+      this.executions.remember(execution);
       const { executionId, height, stateRoot, resultsRoot: rr } = execution;
       return { executionId, height, stateRoot, resultsRoot: rr, results };
     });
   }
 
   commit(height: number, executionId: string): Promise<AppInfo> {
-    return this.exclusive(async () => {
+    return this.lock.run(async () => {
       if (height !== this.store.height + 1) throw new ExecutionHeightError(`cannot commit height ${height}: committed height is ${this.store.height}`);
       const execution = this.executions.get(executionId);
       if (execution === undefined || execution.height !== height) throw new UnknownExecutionError(`no execution '${executionId}' of height ${height}`);
@@ -214,21 +215,11 @@ export class KvApplication implements Application {
     return new Map(senders.map((s, i) => [s, nonces[i]!]));
   }
 
-  private remember(execution: Execution): void {
-    this.executions.set(execution.executionId, execution);
-    // Maps iterate in insertion order: the first key is the oldest candidate.
-    if (this.executions.size > this.maxExecutions) this.executions.delete(this.executions.keys().next().value!);
-  }
 
   private requireInitialized(): void {
     if (!this.store.initialized) throw new ChainStateError(`chain '${this.chainId}' has no genesis state; call initChain first`);
   }
 
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(fn, fn);
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
 }
 
 /** kv genesis app state: null, or an array of [key, value] pairs written at height 0. */
