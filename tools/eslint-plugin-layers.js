@@ -17,6 +17,7 @@ export const LAYER_RANK = {
   network: 8.0,
   gateway: 8.1,
   sdk: 8.2,
+  bench: 8.25,
   web: 8.3,
   cli: 8.4,
 };
