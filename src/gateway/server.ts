@@ -1,4 +1,5 @@
 import fastifyWebsocket from '@fastify/websocket';
+import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { CityNode } from '../node/index.js';
 import { splitHostPort } from '../node/index.js';
@@ -8,6 +9,7 @@ import { createJsonRpcHandler, DEFAULT_JSONRPC_LIMITS, type JsonRpcHandler, type
 import type { RequestAuthenticator } from './rest/auth.js';
 import { registerRestRoutes } from './rest/routes.js';
 import { registerRestDocs, restAuthenticatorFromConfig } from './rest/routes-openapi.js';
+import { GatewayStore } from './store.js';
 import { CommitPoller, SocketSubscriptions } from './subscriptions.js';
 
 /*
@@ -27,6 +29,8 @@ export interface GatewayOptions {
    * root, operator chain and CRLs.
    */
   readonly rest?: { readonly authenticator?: RequestAuthenticator; readonly maxBodyBytes?: number };
+  /** Where the gateway keeps its own state (src/gateway/store.ts); `<dataDir>/gateway` by default. */
+  readonly storeDir?: string;
 }
 
 export interface Gateway {
@@ -58,6 +62,7 @@ const rpcError = (code: number, message: string) => ({ jsonrpc: '2.0', id: null,
 export async function startGateway(node: CityNode, options: GatewayOptions): Promise<Gateway> {
   const limits = { ...DEFAULT_JSONRPC_LIMITS, ...options.limits };
   const onError = options.onError ?? (() => undefined);
+  const store = await GatewayStore.open(options.storeDir ?? path.join(node.config.dataDir, 'gateway'));
   const endpoints = new Map<string, ChainEndpoint | null>();
   // The chains of a node are fixed once it started, so views are made once, on first use.
   const endpoint = (chainId: string): ChainEndpoint | undefined => {
@@ -136,6 +141,7 @@ export async function startGateway(node: CityNode, options: GatewayOptions): Pro
     close: async () => {
       for (const ep of endpoints.values()) ep?.poller.stop();
       await app.close();
+      await store.close();
     },
   };
 }
