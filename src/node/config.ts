@@ -12,6 +12,13 @@ const peer = z.strictObject({
   name: z.string().min(1).optional(),
 });
 
+/** One app's gateway quotas; an absent field is not limited. */
+const quotaLimits = z.strictObject({
+  requestsPerSecond: z.number().positive().max(1_000_000).optional(),
+  burst: z.number().int().min(1).max(1_000_000).optional(),
+  txPerDay: z.number().int().min(0).optional(),
+});
+
 /**
  * The city node's config file (JSON). Relative paths are resolved against the config file's
  * directory, so a node directory can be moved as a whole. See docs/node.md for every field.
@@ -42,6 +49,21 @@ export const nodeConfigSchema = z.strictObject({
       listen: hostPort,
       /** Also serve the certificate-signed REST API under /apps/:appId/ and its OpenAPI at /docs. */
       rest: z.boolean().default(true),
+      /** Gateway users (docs/gateway-users.md): the operator CA that certifies them and the secrets; user routes answer 503 when absent. */
+      users: z
+        .strictObject({
+          caDir: z.string().min(1),
+          caPassphraseFile: z.string().min(1).optional(),
+          caPassphraseEnv: z.string().min(1).optional(),
+          vaultSecretFile: z.string().min(1).optional(),
+          vaultSecretEnv: z.string().min(1).optional(),
+          certDays: z.number().int().min(1).max(36_500).default(365),
+        })
+        .refine((u) => (u.caPassphraseFile === undefined) !== (u.caPassphraseEnv === undefined), 'give exactly one of caPassphraseFile, caPassphraseEnv')
+        .refine((u) => (u.vaultSecretFile === undefined) !== (u.vaultSecretEnv === undefined), 'give exactly one of vaultSecretFile, vaultSecretEnv')
+        .optional(),
+      /** Per-app quotas (docs/gateway-quotas.md): the default for every app, overridden per app id; none when absent. */
+      quotas: z.strictObject({ default: quotaLimits.optional(), apps: z.record(z.string().min(1), quotaLimits).optional() }).optional(),
     })
     .optional(),
   chains: z.array(z.strictObject({ genesis: z.string().min(1) })).default([]),
@@ -102,6 +124,17 @@ function resolvePaths(config: NodeConfig, baseDir: string): NodeConfig {
     network: { rootCert: at(config.network.rootCert), crls: config.network.crls.map(at) },
     tls: { cert: at(config.tls.cert), chain: config.tls.chain.map(at), key: at(config.tls.key) },
     chains: config.chains.map((c) => ({ genesis: at(c.genesis) })),
+    ...(config.gateway?.users && {
+      gateway: {
+        ...config.gateway,
+        users: {
+          ...config.gateway.users,
+          caDir: at(config.gateway.users.caDir),
+          ...(config.gateway.users.caPassphraseFile !== undefined && { caPassphraseFile: at(config.gateway.users.caPassphraseFile) }),
+          ...(config.gateway.users.vaultSecretFile !== undefined && { vaultSecretFile: at(config.gateway.users.vaultSecretFile) }),
+        },
+      },
+    }),
   };
 }
 

@@ -26,6 +26,12 @@ export class RestNotFoundError extends RestError {
   readonly httpStatus = 404;
 }
 
+/** No transaction with that hash in a block or in this node's mempool. */
+export class RestTxNotFoundError extends RestError {
+  readonly code = 'TX_NOT_FOUND';
+  readonly httpStatus = 404;
+}
+
 /** The request does not match its schema, or a value in it is out of range. */
 export class RestBadRequestError extends RestError {
   readonly code = 'REST_BAD_REQUEST';

@@ -7,10 +7,12 @@ import { AUTH_HEADERS } from './canonical.js';
 
 /** The name of the OpenAPI security scheme (the X-BSN-* signed-request headers). */
 export const SECURITY_SCHEME = 'bsnSignature';
+/** The OpenAPI security scheme of read-only routes' alternative: an API key of the app. */
+export const API_KEY_SCHEME = 'bsnApiKey';
 
-const hex = (what: string) => ({ type: 'string', pattern: '^0x([0-9a-fA-F]{2})*$', description: what }) as const;
-const hash = { type: 'string', pattern: '^0x[0-9a-fA-F]{64}$', description: '32-byte hash, 0x-hex' } as const;
-const address = { type: 'string', pattern: '^0x[0-9a-fA-F]{40}$', description: '20-byte address, 0x-hex' } as const;
+export const hex = (what: string) => ({ type: 'string', pattern: '^0x([0-9a-fA-F]{2})*$', description: what }) as const;
+export const hash = { type: 'string', pattern: '^0x[0-9a-fA-F]{64}$', description: '32-byte hash, 0x-hex' } as const;
+export const address = { type: 'string', pattern: '^0x[0-9a-fA-F]{40}$', description: '20-byte address, 0x-hex' } as const;
 
 export const errorSchema = {
   type: 'object',
@@ -24,14 +26,18 @@ export const errorSchema = {
   },
 } as const;
 
-const appParams = {
+export const appParams = {
   type: 'object',
   required: ['appId'],
   properties: { appId: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'the app (chain) id' } },
 } as const;
 
-const errors = (...codes: number[]) => Object.fromEntries([401, 404, ...codes].map((c) => [c, errorSchema]));
-const common = (tag: string) => ({ tags: [tag], security: [{ [SECURITY_SCHEME]: [] }] });
+export const errors = (...codes: number[]) => Object.fromEntries([401, 404, ...codes].map((c) => [c, errorSchema]));
+/** Tags and security of a route: signed, or (read-only routes) signed or an API key. */
+export const common = (tag: string, access: 'signed' | 'read' = 'signed'): { tags: string[]; security: Record<string, string[]>[] } => ({
+  tags: [tag],
+  security: access === 'read' ? [{ [SECURITY_SCHEME]: [] }, { [API_KEY_SCHEME]: [] }] : [{ [SECURITY_SCHEME]: [] }],
+});
 
 export const submitSchema = {
   ...common('transactions'),
@@ -47,7 +53,7 @@ export const submitSchema = {
 } as const;
 
 export const blockSchema = {
-  ...common('blocks'),
+  ...common('blocks', 'read'),
   summary: 'A committed block',
   params: { ...appParams, required: ['appId', 'height'], properties: { ...appParams.properties, height: { type: 'integer', minimum: 1 } } },
   response: {
@@ -63,7 +69,7 @@ export const blockSchema = {
 const log = { type: 'object', required: ['address', 'topics', 'data'], properties: { address, topics: { type: 'array', items: hash }, data: hex('log data') } } as const;
 
 export const receiptSchema = {
-  ...common('evm'),
+  ...common('evm', 'read'),
   summary: 'The receipt of a committed EVM transaction (404 until committed)',
   params: { ...appParams, required: ['appId', 'hash'], properties: { ...appParams.properties, hash } },
   response: {
@@ -89,7 +95,7 @@ export const receiptSchema = {
 } as const;
 
 export const callSchema = {
-  ...common('evm'),
+  ...common('evm', 'read'),
   summary: 'A read-only EVM call against committed state',
   params: appParams,
   body: {
@@ -102,7 +108,7 @@ export const callSchema = {
 } as const;
 
 export const stateSchema = {
-  ...common('kv'),
+  ...common('kv', 'read'),
   summary: 'The committed value of a kv key',
   params: { ...appParams, required: ['appId', 'key'], properties: { ...appParams.properties, key: { ...hex('the key'), minLength: 4, maxLength: 514 } } },
   response: {
@@ -118,5 +124,11 @@ export const securitySchemes = {
     in: 'header',
     name: AUTH_HEADERS.signature,
     description: `A request signed by the caller's certificate key: ${Object.values(AUTH_HEADERS).join(', ')} (see docs/gateway-auth.md). ${AUTH_HEADERS.cert} or ${AUTH_HEADERS.certId}, ${AUTH_HEADERS.timestamp} and ${AUTH_HEADERS.nonce} are required with the signature.`,
+  },
+  [API_KEY_SCHEME]: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-api-key',
+    description: 'An API key of the app (made by its admin, docs/gateway-users.md); read-only routes only.',
   },
 } as const;

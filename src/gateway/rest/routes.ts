@@ -4,21 +4,37 @@ import { BsnError } from '../../errors.js';
 import { EvmApplication, evmTxHashHex, KvApplication } from '../../execution/index.js';
 import type { CityNode, HostedChain } from '../../node/index.js';
 import { EvmChainView } from '../jsonrpc/chain-view.js';
+import type { GatewayStore } from '../store.js';
+import { openUserServices, usersOptionsFromConfig, type UserServices, type UsersOptions } from '../users/index.js';
+import { accessHook } from './access.js';
 import type { RequestAuthenticator } from './auth.js';
-import { authenticate, keepRawBody } from './hook.js';
-import { RestBadRequestError, RestBodyTooLargeError, RestCallFailedError, RestError, RestNotFoundError, RestUnknownAppError, RestWrongAppKindError } from './routes-errors.js';
+import { keepRawBody } from './hook.js';
+import { registerApiKeyRoutes } from './routes-apikeys.js';
+import { RestBadRequestError, RestBodyTooLargeError, RestCallFailedError, RestError, RestNotFoundError, RestTxNotFoundError, RestUnknownAppError, RestWrongAppKindError } from './routes-errors.js';
+import { registerHostedTxRoute } from './routes-hosted-tx.js';
 import { blockSchema, callSchema, receiptSchema, stateSchema, submitSchema } from './routes-schemas.js';
+import { txSchema } from './routes-schemas-users.js';
+import { registerUserRoutes } from './routes-users.js';
+import { TxLookup } from './tx-lookup.js';
 
 /*
  * The signed REST API of the gateway (docs/gateway.md, "REST API"): per app chain, under
- * /apps/:appId/, submit transactions and read blocks, receipts, calls and kv state. Every route
- * first answers 404 for an app this node does not host, then authenticates the request
- * (docs/gateway-auth.md), then validates it against its schema.
+ * /apps/:appId/, submit transactions and read transactions, blocks, receipts, calls and kv state;
+ * users and API keys (docs/gateway-users.md) in routes-users.ts, routes-hosted-tx.ts and
+ * routes-apikeys.ts. Every route first answers 404 for an app this node does not host, then
+ * authenticates the request (a signature, or an API key on read-only routes: access.ts), then
+ * validates it against its schema.
  */
 
 export interface RestRoutesOptions {
   readonly node: CityNode;
   readonly authenticator: RequestAuthenticator;
+  /** The gateway's store: users, API keys and the kv transaction index live in it. */
+  readonly store: GatewayStore;
+  /** User registration (operator CA, secrets); from the node config's `gateway.users` when absent there too: user routes answer 503. */
+  readonly users?: UsersOptions;
+  /** Registries already opened on `store` (openUserServices), to share them with other route groups; opened here when absent. */
+  readonly services?: UserServices;
   /** Largest request body, bytes; 2 MiB + 1 KiB by default (a 1 MiB kv tx, hex-encoded). */
   readonly maxBodyBytes?: number;
   /** How long `?wait=commit` waits, ms; 30 s by default. */
@@ -43,7 +59,10 @@ function errorReply(err: unknown, onError: (err: unknown) => void): { status: nu
     return { status: e.httpStatus, body: { error: { code: e.code, message: e.message } } };
   }
   if (err instanceof RestCallFailedError) return { status: err.httpStatus, body: { error: { code: err.code, message: err.message, reason: err.reason, data: err.data } } };
-  if (err instanceof RestError) return { status: err.httpStatus, body: { error: { code: err.code, message: err.message } } };
+  if (err instanceof RestError) {
+    if (err.httpStatus >= 500 && err.httpStatus !== 503) onError(err);
+    return { status: err.httpStatus, body: { error: { code: err.code, message: err.message } } };
+  }
   if (err instanceof BsnError) {
     // Mempool rejections and the app's own refusals (bad query data...) are the caller's: 400.
     const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : err.code === 'NODE_COMMIT_TIMEOUT' ? 504 : err.code === 'MEMPOOL_FULL' ? 503 : 400;
@@ -83,7 +102,10 @@ export async function registerRestRoutes(app: FastifyInstance, options: RestRout
   };
   const txHash = (chain: HostedChain, tx: Uint8Array): string => (chain.app instanceof EvmApplication ? `0x${evmTxHashHex(tx)}` : hex(chain.genesis.suite.hash(tx)));
 
-  const auth = authenticate(options.authenticator, { appIdParam: 'appId' });
+  const usersConfig = node.config.gateway?.users;
+  const services = options.services ?? (await openUserServices(options.store, options.users ?? (usersConfig && usersOptionsFromConfig(usersConfig))));
+  const auth = accessHook({ authenticator: options.authenticator, apiKeys: services.apiKeys, users: services.registry });
+  const lookup = new TxLookup(node, options.store, evmView);
   const knownApp = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const appId = (request.params as Partial<AppParams>).appId ?? '';
     if (!node.chains.has(appId)) {
@@ -109,13 +131,15 @@ export async function registerRestRoutes(app: FastifyInstance, options: RestRout
       const waiter = request.query.wait === 'commit' ? node.commitWaiter(request.params.appId, tx, commitWaitMs) : undefined;
       // A refused tx leaves the waiter unawaited: its timeout must not be an unhandled rejection.
       waiter?.catch(() => undefined);
-      await node.submit(request.params.appId, tx);
+      // EVM txs go through the chain view, which remembers them as pending for GET transactions/:hash.
+      if (chain.app instanceof EvmApplication) await evmView(request.params.appId).submit(tx);
+      else await node.submit(request.params.appId, tx);
       const hash = txHash(chain, tx);
       if (!waiter) return reply.code(202).send({ hash });
       return reply.code(200).send({ hash, height: await waiter });
     });
 
-    scope.get<{ Params: AppParams & { height: number } }>('/apps/:appId/blocks/:height', { schema: blockSchema }, async (request) => {
+    scope.get<{ Params: AppParams & { height: number } }>('/apps/:appId/blocks/:height', { schema: blockSchema, config: { apiKey: true } }, async (request) => {
       const chain = chainOf(request.params.appId);
       const { height } = request.params;
       const bytes = height <= chain.store.height ? await chain.store.block(height) : undefined;
@@ -131,7 +155,7 @@ export async function registerRestRoutes(app: FastifyInstance, options: RestRout
       };
     });
 
-    scope.get<{ Params: AppParams & { hash: string } }>('/apps/:appId/transactions/:hash/receipt', { schema: receiptSchema }, async (request) => {
+    scope.get<{ Params: AppParams & { hash: string } }>('/apps/:appId/transactions/:hash/receipt', { schema: receiptSchema, config: { apiKey: true } }, async (request) => {
       const receipt = await evmView(request.params.appId).receipt(bytesOf(request.params.hash));
       if (!receipt) throw new RestNotFoundError(`no committed transaction ${request.params.hash}`);
       return {
@@ -149,18 +173,28 @@ export async function registerRestRoutes(app: FastifyInstance, options: RestRout
       };
     });
 
-    scope.post<{ Params: AppParams; Body: { to: string; data?: string; from?: string; value?: string } }>('/apps/:appId/call', { schema: callSchema, bodyLimit }, async (request) => {
+    scope.post<{ Params: AppParams; Body: { to: string; data?: string; from?: string; value?: string } }>('/apps/:appId/call', { schema: callSchema, bodyLimit, config: { apiKey: true } }, async (request) => {
       const { to, data, from, value } = request.body;
       const outcome = await evmView(request.params.appId).call({ to: bytesOf(to), ...(data && { data: bytesOf(data) }), ...(from && { from: bytesOf(from) }), ...(value && { value: BigInt(value) }) });
       if (!outcome.ok) throw new RestCallFailedError(`the call failed: ${outcome.code}${outcome.reason ? ` (${outcome.reason})` : ''}`, outcome.code, hex(outcome.returnData));
       return { result: hex(outcome.returnData) };
     });
 
-    scope.get<{ Params: AppParams & { key: string } }>('/apps/:appId/state/:key', { schema: stateSchema }, async (request) => {
+    scope.get<{ Params: AppParams & { key: string } }>('/apps/:appId/state/:key', { schema: stateSchema, config: { apiKey: true } }, async (request) => {
       const chain = chainOf(request.params.appId);
       if (!(chain.app instanceof KvApplication)) throw new RestWrongAppKindError(`app '${request.params.appId}' is not a kv app`);
       const result = await chain.app.query('get', bytesOf(request.params.key));
       return { key: request.params.key.toLowerCase(), value: result.value === undefined ? null : hex(result.value), height: result.height };
     });
+
+    scope.get<{ Params: AppParams & { hash: string } }>('/apps/:appId/transactions/:hash', { schema: txSchema, config: { apiKey: true } }, async (request) => {
+      const found = await lookup.find(request.params.appId, bytesOf(request.params.hash));
+      if (!found) throw new RestTxNotFoundError(`no transaction ${request.params.hash} in a block or in this node's mempool`);
+      return found;
+    });
+
+    registerUserRoutes(scope, { node, services });
+    registerHostedTxRoute(scope, { node, services, evmView, commitWaitMs, bodyLimit });
+    registerApiKeyRoutes(scope, services.apiKeys);
   });
 }
