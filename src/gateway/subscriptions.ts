@@ -13,7 +13,7 @@ export const MAX_SUBSCRIPTIONS_PER_SOCKET = 32;
 type Subscription = { kind: 'newHeads' } | { kind: 'logs'; filter: LogFilter };
 
 /** The subscriptions of one WebSocket connection; `push` sends an eth_subscription notification. */
-export class SocketSubscriptions {
+export class SocketSubscriptions implements CommitListener<EvmChainView> {
   private readonly subs = new Map<string, Subscription>();
   /** newHeads subscriptions made by the request being answered: they get the current head next. */
   private fresh: string[] = [];
@@ -69,6 +69,7 @@ export class SocketSubscriptions {
   /** Sends what height `h` means for each subscription. */
   async onBlock(view: EvmChainView, h: number): Promise<void> {
     let head: Record<string, unknown> | null | undefined;
+    if ([...this.subs.values()].some((s) => s.kind === 'logs')) await appCommitted(view, h);
     for (const [id, sub] of this.subs) {
       if (sub.kind === 'newHeads') {
         head ??= await this.head(view, h);
@@ -92,30 +93,51 @@ export class SocketSubscriptions {
 }
 
 /**
- * Watches one chain's committed height while some connection subscribes, and hands each new
- * height, in order, to every subscribed connection.
+ * Waits (briefly) until the app has committed height `h`. The node stores a block before the app
+ * commits its receipts and block record, so for a moment the block store's height is ahead of the
+ * logs: reading them then would find none and miss them for good.
  */
-export class CommitPoller {
-  private readonly sockets = new Set<SocketSubscriptions>();
+async function appCommitted(view: EvmChainView, h: number): Promise<void> {
+  for (let i = 0; i < 200 && !(await view.blockRecord(h)); i++) await new Promise((r) => setTimeout(r, 5));
+}
+
+/** What a CommitPoller watches: a chain's committed height. */
+export interface HeightSource {
+  readonly height: number;
+}
+
+/** Told of each new committed height, in order, while attached to a CommitPoller. */
+export interface CommitListener<S extends HeightSource> {
+  onBlock(source: S, height: number): Promise<void>;
+}
+
+/**
+ * Watches one chain's committed height while some listener is attached, and hands each new
+ * height, in order, to every listener: the eth_subscribe connections of an EVM chain, and the
+ * event feeds of src/gateway/events (any app chain). The default source type is the EVM view the
+ * JSON-RPC subscriptions read.
+ */
+export class CommitPoller<S extends HeightSource = EvmChainView> {
+  private readonly listeners = new Set<CommitListener<S>>();
   private timer: NodeJS.Timeout | undefined;
   private seen = 0;
   private busy = false;
 
   constructor(
-    private readonly view: EvmChainView,
+    private readonly view: S,
     private readonly onError: (err: unknown) => void,
   ) {}
 
-  attach(s: SocketSubscriptions): void {
-    this.sockets.add(s);
+  attach(listener: CommitListener<S>): void {
+    this.listeners.add(listener);
     if (this.timer) return;
     this.seen = this.view.height;
     this.timer = setInterval(() => void this.tick(), POLL_MS);
   }
 
-  detach(s: SocketSubscriptions): void {
-    this.sockets.delete(s);
-    if (this.sockets.size === 0) this.stop();
+  detach(listener: CommitListener<S>): void {
+    this.listeners.delete(listener);
+    if (this.listeners.size === 0) this.stop();
   }
 
   stop(): void {
@@ -129,7 +151,7 @@ export class CommitPoller {
     try {
       while (this.seen < this.view.height) {
         const h = ++this.seen;
-        for (const s of [...this.sockets]) await s.onBlock(this.view, h);
+        for (const listener of [...this.listeners]) await listener.onBlock(this.view, h);
       }
     } catch (err) {
       this.onError(err);

@@ -1,0 +1,133 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BsnError } from '../../errors.js';
+import type { CityNode } from '../../node/index.js';
+import { requireAppAdmin } from '../rest/admin.js';
+import type { RequestAuthenticator } from '../rest/auth.js';
+import { authenticate, keepRawBody } from '../rest/hook.js';
+import type { GatewayStore } from '../store.js';
+import { EventsError, EventsUpgradeRequiredError } from './errors.js';
+import { createWebhookSchema, deleteWebhookSchema, eventsSocketSchema, getWebhookSchema, listWebhooksSchema } from './schemas.js';
+import { EventSources } from './source.js';
+import { WebhookStore } from './webhook-store.js';
+import { DEFAULT_WEBHOOK_OPTIONS, type WebhookOptions } from './webhook-worker.js';
+import { WebhookDispatcher, type CreateWebhookInput } from './webhooks.js';
+import { DEFAULT_WS_LIMITS, EventSocket, type EventWebSocket, type WsLimits } from './ws.js';
+
+/*
+ * The event routes of the gateway (docs/gateway-events.md): GET /apps/:appId/events (WebSocket)
+ * for any caller of the app, and /apps/:appId/webhooks for its admin. Like the REST routes: an
+ * unknown app first (404), then the signature (docs/gateway-auth.md), then the admin rule, then
+ * the schema.
+ */
+
+export interface EventsOptions {
+  readonly webhooks?: Partial<WebhookOptions>;
+  readonly ws?: Partial<WsLimits>;
+}
+
+export interface RegisterEventsOptions {
+  readonly node: CityNode;
+  readonly authenticator: RequestAuthenticator;
+  /** Webhook definitions and cursors go to its 'webhooks' sublevel. */
+  readonly store: GatewayStore;
+  readonly onError?: (err: unknown) => void;
+  readonly options?: EventsOptions;
+}
+
+const WEBHOOK_BODY_BYTES = 64 * 1024;
+
+type AppParams = { appId: string };
+type HookParams = AppParams & { id: string };
+
+function errorReply(err: unknown, onError: (err: unknown) => void): { status: number; body: { error: { code: string; message: string } } } {
+  const fe = err as Partial<FastifyError>;
+  if (err instanceof EventsError) return { status: err.httpStatus, body: { error: { code: err.code, message: err.message } } };
+  if (fe.validation) return { status: 400, body: { error: { code: 'REST_BAD_REQUEST', message: fe.message ?? 'invalid request' } } };
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, body: { error: { code: 'REST_BODY_TOO_LARGE', message: fe.message ?? 'request body too large' } } };
+  // The raw-body parser's REST_BAD_JSON, and fastify's own 4xx (bad content type, length...).
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return { status: fe.statusCode, body: { error: { code: err instanceof BsnError ? err.code : (fe.code ?? 'REST_BAD_REQUEST'), message: fe.message ?? '' } } };
+  }
+  onError(err);
+  return { status: 500, body: { error: { code: 'EVENTS_INTERNAL', message: 'internal error' } } };
+}
+
+/**
+ * Registers the event routes in their own scope and starts the webhook dispatcher; the
+ * dispatcher, the sockets' feeds and the pollers stop when `app` closes (before the gateway
+ * closes its store). @fastify/websocket must be registered on `app` first.
+ */
+export async function registerEvents(app: FastifyInstance, options: RegisterEventsOptions): Promise<void> {
+  const { node } = options;
+  const onError = options.onError ?? (() => undefined);
+  const limits: WsLimits = { ...DEFAULT_WS_LIMITS, ...options.options?.ws };
+  const sources = new EventSources(node, onError);
+  const dispatcher = new WebhookDispatcher(new WebhookStore(options.store.sublevel('webhooks')), sources, { ...DEFAULT_WEBHOOK_OPTIONS, ...options.options?.webhooks }, onError);
+  const sockets = new Set<EventSocket>();
+  await dispatcher.start();
+  app.addHook('onClose', async () => {
+    await dispatcher.stop();
+    await Promise.all([...sockets].map((s) => s.close()));
+    sources.stop();
+  });
+
+  await app.register(async (scope) => routes(scope, { ...options, onError, limits, sources, dispatcher, sockets }));
+}
+
+interface RouteDeps extends RegisterEventsOptions {
+  readonly onError: (err: unknown) => void;
+  readonly limits: WsLimits;
+  readonly sources: EventSources;
+  readonly dispatcher: WebhookDispatcher;
+  readonly sockets: Set<EventSocket>;
+}
+
+/** The routes, in the encapsulated scope that has the raw-body parsers and hooks of signed routes. */
+function routes(scope: FastifyInstance, deps: RouteDeps): void {
+  const { node, onError, limits, sources, dispatcher, sockets } = deps;
+  // Unknown app first, then the signature, then (webhooks) the admin rule, and only then the schema.
+  const knownApp = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const appId = (request.params as Partial<AppParams>).appId ?? '';
+    if (!node.chains.has(appId)) await reply.code(404).send({ error: { code: 'APP_NOT_FOUND', message: `this node hosts no app '${appId.slice(0, 100)}'` } });
+  };
+  const admin = requireAppAdmin('appId');
+
+  keepRawBody(scope);
+  scope.setErrorHandler((err, _request, reply) => {
+    const { status, body } = errorReply(err, onError);
+    void reply.code(status).send(body);
+  });
+  scope.addHook('preValidation', knownApp);
+  scope.addHook('preValidation', authenticate(deps.authenticator, { appIdParam: 'appId' }));
+
+  scope.route<{ Params: AppParams }>({
+    method: 'GET',
+    url: '/apps/:appId/events',
+    schema: eventsSocketSchema,
+    handler: async () => {
+      throw new EventsUpgradeRequiredError('this endpoint is WebSocket only: send an Upgrade request');
+    },
+    wsHandler: (raw, request) => {
+      const source = sources.get(request.params.appId);
+      const socket = raw as unknown as EventWebSocket;
+      if (!source) return socket.close(4404, 'unknown app');
+      const events = new EventSocket(socket, source, limits, onError);
+      sockets.add(events);
+      socket.on('close', () => sockets.delete(events));
+    },
+  });
+
+  scope.post<{ Params: AppParams; Body: CreateWebhookInput }>('/apps/:appId/webhooks', { schema: createWebhookSchema, bodyLimit: WEBHOOK_BODY_BYTES, preValidation: [admin] }, async (request, reply) => {
+    const { webhook, secret } = await dispatcher.create(request.params.appId, request.body, request.identity?.subject ?? '');
+    return reply.code(201).send({ ...webhook, secret });
+  });
+
+  scope.get<{ Params: AppParams }>('/apps/:appId/webhooks', { schema: listWebhooksSchema, preValidation: [admin] }, async (request) => ({ webhooks: dispatcher.list(request.params.appId) }));
+
+  scope.get<{ Params: HookParams }>('/apps/:appId/webhooks/:id', { schema: getWebhookSchema, preValidation: [admin] }, async (request) => dispatcher.get(request.params.appId, request.params.id));
+
+  scope.delete<{ Params: HookParams }>('/apps/:appId/webhooks/:id', { schema: deleteWebhookSchema, preValidation: [admin] }, async (request, reply) => {
+    await dispatcher.remove(request.params.appId, request.params.id);
+    return reply.code(204).send();
+  });
+}
