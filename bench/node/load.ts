@@ -1,7 +1,7 @@
 /**
  * The load generator of bench/node/kv.ts: pre-signed txs posted over keep-alive HTTP/1.1
  * (node:http, one socket per request in flight), open-loop at a fixed rate or closed-loop with a
- * fixed number in flight. Every request is `POST /chains/demo/txs?wait=commit`: the node answers
+ * fixed number in flight. Every request is `POST /chains/kv/txs?wait=commit`: the node answers
  * when the tx is committed on that node, so a tx's latency is submit → commit acknowledged.
  */
 import http from 'node:http';

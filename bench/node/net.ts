@@ -9,6 +9,7 @@ import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'nod
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { initDevnet, waitReady, type DevnetLayout } from '../../src/network/devnet.js';
+import { CHAIN } from './settings.js';
 
 export interface RunningNode {
   readonly name: string;
@@ -70,9 +71,9 @@ export class Network {
     mkdirSync(dir, { recursive: true });
     const node1 = four.nodes[0]!;
     const node1Dir = path.dirname(node1.config);
-    const genesis = JSON.parse(readFileSync(path.join(four.dir, 'demo.genesis.json'), 'utf8')) as { validators: { name: string }[] };
+    const genesis = JSON.parse(readFileSync(path.join(four.dir, 'kv.genesis.json'), 'utf8')) as { validators: { name: string }[] };
     const single = { ...genesis, time: Date.now(), validators: genesis.validators.filter((v) => v.name === node1.name) };
-    writeFileSync(path.join(dir, 'demo.genesis.json'), `${JSON.stringify(single, null, 2)}\n`);
+    writeFileSync(path.join(dir, 'kv.genesis.json'), `${JSON.stringify(single, null, 2)}\n`);
     const cfg = JSON.parse(readFileSync(node1.config, 'utf8')) as {
       network: { rootCert: string; crls: string[] };
       tls: { cert: string; chain: string[]; key: string };
@@ -87,13 +88,13 @@ export class Network {
       tls: { cert: at(cfg.tls.cert), chain: cfg.tls.chain.map(at), key: at(cfg.tls.key) },
       p2p: { listen: `127.0.0.1:${basePort}`, peers: [] },
       http: { listen: `127.0.0.1:${httpPort}` },
-      chains: [{ genesis: path.join(dir, 'demo.genesis.json') }],
+      chains: [{ genesis: path.join(dir, 'kv.genesis.json') }],
     };
     const configFile = path.join(dir, 'node.json');
     writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
     const node = spawnNode('solo', httpPort, main, configFile, path.join(dir, 'node.log'), []);
     const net = new Network('1 validator', [node]);
-    await net.ready({ version: 1, dir, chainId: 'demo', rootFingerprint: four.rootFingerprint, nodes: [{ ...node1, name: 'solo', httpPort, p2pPort: basePort, config: configFile }] });
+    await net.ready({ version: 1, dir, chainId: CHAIN, rootFingerprint: four.rootFingerprint, nodes: [{ ...node1, name: 'solo', httpPort, p2pPort: basePort, config: configFile }] });
     return net;
   }
 
@@ -166,12 +167,12 @@ export function machineCpuSeconds(): { busy: number; total: number } {
   return { busy: (total - idle) / ticksPerSecond(), total: total / ticksPerSecond() };
 }
 
-/** bsn_chain_height and bsn_committed_txs_total of chain `demo` on one node. */
+/** bsn_chain_height and bsn_committed_txs_total of chain `kv` on one node. */
 export async function chainCounters(httpPort: number): Promise<{ height: number; committed: number } | undefined> {
   try {
     const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`, { signal: AbortSignal.timeout(3000) })).text();
     const read = (name: string) => {
-      const m = new RegExp(`^${name}\\{[^}]*chain="demo"[^}]*\\} (\\S+)$`, 'm').exec(text);
+      const m = new RegExp(`^${name}\\{[^}]*chain="${CHAIN}"[^}]*\\} (\\S+)$`, 'm').exec(text);
       // A labelled counter has no line for the chain until its first increment.
       return m ? Number(m[1]) : 0;
     };

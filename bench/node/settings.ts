@@ -1,5 +1,5 @@
 /** The workload of bench/node/kv.ts: one chain, many senders, one 32-byte put per tx. */
-export const CHAIN = 'demo';
+export const CHAIN = 'kv';
 export const SENDERS = 2000;
 export const NONCES = 50;
 export const VALUE_BYTES = 32;

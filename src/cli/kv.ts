@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEV_KV_CHAIN } from '../network/devnet.js';
 import { readPrivateKeyPem } from '../pki/index.js';
 import { KvClient } from '../sdk/kv-client.js';
 import { readInputFile, usageErrorsAsTyped } from './ca/common.js';
@@ -10,7 +11,7 @@ const DEFAULT_NODE = 'http://127.0.0.1:27001';
 export function registerKvCommands(program: Command): void {
   const kv = usageErrorsAsTyped(program.command('kv').description('write and read a kv app chain'));
   const common = (c: Command) =>
-    c.option('--node <url>', 'HTTP endpoint of a city node', DEFAULT_NODE).option('--chain <id>', 'app chain id', 'demo').option('--json', 'machine-readable output');
+    c.option('--node <url>', 'HTTP endpoint of a city node', DEFAULT_NODE).option('--chain <id>', 'app chain id', DEV_KV_CHAIN).option('--json', 'machine-readable output');
 
   common(kv.command('put').description('sign and submit a write; waits until it is committed'))
     .requiredOption('--key-file <pem>', 'the signer private key (PKCS#8 PEM, e.g. a user key.pem from bsn ca issue)')

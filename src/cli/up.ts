@@ -14,7 +14,7 @@ function selfCommand(): { node: string; args: string[] } {
 /** `bsn up`, `bsn down`, `bsn status`: a complete local network in one directory. */
 export function registerNetworkCommands(program: Command): void {
   usageErrorsAsTyped(program.command('up'))
-    .description('create (once) and start a local network: root CA, two operators, four city nodes, a kv demo chain and an EVM chain')
+    .description("create (once) and start a local network: root CA, two operators, four city nodes, the EVM chain 'demo' (funded development accounts) and the kv chain 'kv'")
     .option('--dir <dir>', 'data directory of the network', DEFAULT_DIR)
     .option('--base-port <port>', 'first port; node i listens on base+10i (p2p), base+10i+1 (http) and base+10i+2 (gateway)', '27000')
     .option('--json', 'machine-readable output')
@@ -32,17 +32,18 @@ export function registerNetworkCommands(program: Command): void {
       progress('waiting for the nodes to connect');
       await waitReady(layout, 30_000);
       const evm = layout.evmChainId;
-      const rpcOf = (n: (typeof layout.nodes)[number]) => (evm && n.gatewayPort ? `http://127.0.0.1:${n.gatewayPort}/apps/${evm}/rpc` : undefined);
+      const gatewayOf = (n: (typeof layout.nodes)[number]) => (n.gatewayPort ? `http://127.0.0.1:${n.gatewayPort}` : undefined);
+      const rpcOf = (n: (typeof layout.nodes)[number]) => (evm && n.gatewayPort ? `${gatewayOf(n)}/apps/${evm}/rpc` : undefined);
       const accounts = evm ? devAccounts() : [];
       out.result(
         {
-          ok: true, dir: layout.dir, chain: layout.chainId, evmChain: evm, evmChainId: evm ? DEV_EVM_CHAIN_ID : undefined, rootFingerprint: layout.rootFingerprint,
-          nodes: layout.nodes.map((n) => ({ name: n.name, pid: pids[n.name], p2p: `127.0.0.1:${n.p2pPort}`, http: `http://127.0.0.1:${n.httpPort}`, rpc: rpcOf(n) })),
+          ok: true, dir: layout.dir, kvChain: layout.chainId, evmChain: evm, evmChainId: evm ? DEV_EVM_CHAIN_ID : undefined, rootFingerprint: layout.rootFingerprint,
+          nodes: layout.nodes.map((n) => ({ name: n.name, pid: pids[n.name], p2p: `127.0.0.1:${n.p2pPort}`, http: `http://127.0.0.1:${n.httpPort}`, gateway: gatewayOf(n), rpc: rpcOf(n) })),
           accounts: evm ? { mnemonic: DEV_MNEMONIC, list: accounts } : undefined,
         },
         [
           `BSN local network up in ${layout.dir} (root CA ${layout.rootFingerprint.slice(0, 23)}…)`,
-          ...layout.nodes.map((n) => `  ${n.name}  p2p 127.0.0.1:${n.p2pPort}  http http://127.0.0.1:${n.httpPort}  (/health /status /metrics, POST /chains/${layout.chainId}/txs)${rpcOf(n) ? `\n         JSON-RPC ${rpcOf(n)}  (chain id ${DEV_EVM_CHAIN_ID}; ws:// on the same path)` : ''}`),
+          ...layout.nodes.map((n) => `  ${n.name}  p2p 127.0.0.1:${n.p2pPort}  http http://127.0.0.1:${n.httpPort}  (/health /status /metrics, POST /chains/${layout.chainId}/txs)${rpcOf(n) ? `\n         '${evm}' JSON-RPC ${rpcOf(n)}  (chain id ${DEV_EVM_CHAIN_ID}; ws:// on the same path)` : ''}`),
           ...(evm
             ? [
                 `development accounts on '${evm}', 10,000 ETH each (mnemonic "${DEV_MNEMONIC}"; publicly known keys, for development only):`,

@@ -8,8 +8,9 @@ import { BsnError } from '../errors.js';
 
 /**
  * A complete local network in one directory, as `bsn up` makes it: a root CA, two operators,
- * four city nodes (two per operator) as four processes, a `kv` demo chain and an `evm` chain
- * (Ethereum JSON-RPC on each node's gateway, development accounts funded) on all four.
+ * four city nodes (two per operator) as four processes, and two app chains on all four: `demo`,
+ * the EVM chain (Ethereum JSON-RPC on each node's gateway, development accounts funded), and `kv`
+ * (signed key-value records).
  * It is a development network: the CA passphrase is generated and kept in the directory.
  */
 export interface DevnetNode {
@@ -26,8 +27,12 @@ export interface DevnetNode {
 export interface DevnetLayout {
   readonly version: 1;
   readonly dir: string;
+  /** The kv app chain (`kv`; `demo` in layouts made before the EVM chain took that name). */
   readonly chainId: string;
-  /** The EVM app chain, served at <gateway>/apps/<evmChainId>/rpc; absent in older layouts. */
+  /**
+   * The EVM app chain (`demo`; `evm` in older layouts), served at <gateway>/apps/<evmChainId>/rpc;
+   * absent in layouts made before it existed. Not the Ethereum chain id (DEV_EVM_CHAIN_ID).
+   */
   readonly evmChainId?: string;
   readonly rootFingerprint: string;
   readonly nodes: DevnetNode[];
@@ -41,6 +46,10 @@ export type Progress = (step: string) => void;
 
 /** Hardhat's and Foundry's development mnemonic: its accounts are well known, never use them for value. */
 export const DEV_MNEMONIC = 'test test test test test test test test test test test junk';
+/** The app chain names of a new local network: `demo` runs the EVM, `kv` signed key-value records. */
+export const DEV_EVM_CHAIN = 'demo';
+export const DEV_KV_CHAIN = 'kv';
+/** The Ethereum chain id of the `demo` chain (eth_chainId). */
 export const DEV_EVM_CHAIN_ID = 4242;
 const DEV_ACCOUNTS = 10;
 
@@ -55,6 +64,11 @@ export function devAccounts(): { address: string; privateKey: string }[] {
 
 const LAYOUT = 'devnet.json';
 const PIDS = 'pids.json';
+
+/** `<dir>/<chain>.genesis.json`: one genesis file per app chain, named after it. */
+export function genesisFile(dir: string, chainId: string): string {
+  return path.join(dir, `${chainId}.genesis.json`);
+}
 
 export function loadLayout(dir: string): DevnetLayout | undefined {
   const file = path.join(dir, LAYOUT);
@@ -97,16 +111,14 @@ export async function initDevnet(dir: string, basePort: number, progress: Progre
   progress('certificate revocation lists');
   for (const ca of ['root', ...operators]) await generateCrl({ caDir: path.join(pki, ca), out: path.join(pki, ca, 'crl.pem'), secret, days: 365 });
 
-  progress('genesis of the demo kv chain');
-  const chainId = 'demo';
-  writeFileSync(path.join(dir, 'demo.genesis.json'), `${JSON.stringify({ chainId, suite: 'ecdsa-p256', app: 'kv', time: Date.now(), validators }, null, 2)}\n`);
-  progress('genesis of the EVM chain (10 funded development accounts)');
-  const evmChainId = 'evm';
+  progress(`genesis of the EVM chain '${DEV_EVM_CHAIN}' (${DEV_ACCOUNTS} funded development accounts)`);
   const alloc = Object.fromEntries(devAccounts().map((a) => [a.address, { balance: parseEther('10000').toString() }]));
-  const evmGenesis = { chainId: evmChainId, suite: 'ecdsa-p256', app: 'evm', time: Date.now(), validators, appState: { chainId: DEV_EVM_CHAIN_ID, alloc } };
-  writeFileSync(path.join(dir, 'evm.genesis.json'), `${JSON.stringify(evmGenesis, null, 2)}\n`);
+  const evmGenesis = { chainId: DEV_EVM_CHAIN, suite: 'ecdsa-p256', app: 'evm', time: Date.now(), validators, appState: { chainId: DEV_EVM_CHAIN_ID, alloc } };
+  writeFileSync(genesisFile(dir, DEV_EVM_CHAIN), `${JSON.stringify(evmGenesis, null, 2)}\n`);
+  progress(`genesis of the kv chain '${DEV_KV_CHAIN}'`);
+  writeFileSync(genesisFile(dir, DEV_KV_CHAIN), `${JSON.stringify({ chainId: DEV_KV_CHAIN, suite: 'ecdsa-p256', app: 'kv', time: Date.now(), validators }, null, 2)}\n`);
   for (const node of nodes) writeNodeConfig(dir, node, nodes, operators);
-  const layout: DevnetLayout = { version: 1, dir: path.resolve(dir), chainId, evmChainId, rootFingerprint: root.fingerprint, nodes };
+  const layout: DevnetLayout = { version: 1, dir: path.resolve(dir), chainId: DEV_KV_CHAIN, evmChainId: DEV_EVM_CHAIN, rootFingerprint: root.fingerprint, nodes };
   writeFileSync(path.join(dir, LAYOUT), `${JSON.stringify(layout, null, 2)}\n`);
   return layout;
 }
@@ -122,7 +134,7 @@ function writeNodeConfig(dir: string, node: DevnetNode, all: DevnetNode[], opera
     p2p: { listen: `127.0.0.1:${node.p2pPort}`, peers: all.filter((n) => n !== node).map((n) => ({ host: '127.0.0.1', port: n.p2pPort, name: n.name })) },
     http: { listen: `127.0.0.1:${node.httpPort}` },
     ...(node.gatewayPort ? { gateway: { listen: `127.0.0.1:${node.gatewayPort}` } } : {}),
-    chains: [{ genesis: rel(path.join(dir, 'demo.genesis.json')) }, { genesis: rel(path.join(dir, 'evm.genesis.json')) }],
+    chains: [DEV_EVM_CHAIN, DEV_KV_CHAIN].map((chain) => ({ genesis: rel(genesisFile(dir, chain)) })),
     consensus: { timeoutProposeMs: 1000, timeoutPrevoteMs: 500, timeoutPrecommitMs: 500, timeoutDeltaMs: 250, emptyBlocksIntervalMs: 0 },
     log: { level: 'info' },
   };

@@ -12,7 +12,7 @@ import { generateCrl, issueLeaf, parseCertificatePem, revokeCertificate } from '
 import { CHANNEL, PROTOCOL_VERSION, encodeControl, encodeEnvelope, encodeSync } from '../../src/p2p/messages.js';
 import { makeTestPki, type TestPki } from '../support/network-pki.js';
 import { Prng } from '../sim/prng.js';
-import { Devnet, LoadGenerator, metricValue, NodeProcess, sleep, waitFor } from './harness.js';
+import { CHAIN, Devnet, LoadGenerator, metricValue, NodeProcess, sleep, waitFor } from './harness.js';
 
 interface Identity {
   readonly certChainPem: string;
@@ -124,7 +124,7 @@ class Garbage {
   }
 
   hello(height = 0): Buffer {
-    return this.frame(CHANNEL.control, encodeControl({ type: 'hello', version: PROTOCOL_VERSION, networkId: this.networkId, chains: [{ chainId: 'demo', height }] }));
+    return this.frame(CHANNEL.control, encodeControl({ type: 'hello', version: PROTOCOL_VERSION, networkId: this.networkId, chains: [{ chainId: CHAIN, height }] }));
   }
 
   /** Random but not an offence: unknown channels and chains, junk transactions, lies about height. */
@@ -133,13 +133,13 @@ class Garbage {
       case 0:
         return this.frame(4 + this.random.int(252), this.bytes(300));
       case 1:
-        return this.frame(CHANNEL.transactions, encodeEnvelope('demo', this.bytes(400)));
+        return this.frame(CHANNEL.transactions, encodeEnvelope(CHAIN, this.bytes(400)));
       case 2:
         return this.frame(CHANNEL.consensus, encodeEnvelope(`chain-${this.random.int(1000)}`, this.bytes(100)));
       case 3:
-        return this.frame(CHANNEL.sync, encodeEnvelope('demo', encodeSync({ type: 'status', height: this.random.int(2 ** 31) })));
+        return this.frame(CHANNEL.sync, encodeEnvelope(CHAIN, encodeSync({ type: 'status', height: this.random.int(2 ** 31) })));
       default:
-        return this.frame(CHANNEL.sync, encodeEnvelope('demo', encodeSync({ type: 'statusRequest' })));
+        return this.frame(CHANNEL.sync, encodeEnvelope(CHAIN, encodeSync({ type: 'statusRequest' })));
     }
   }
 
@@ -163,19 +163,19 @@ class Garbage {
       case 2:
         return this.frame(1 + r.int(3), this.bytes(200)); // chain channel, no envelope
       case 3:
-        return this.frame(CHANNEL.consensus, encodeEnvelope('demo', this.bytes(300))); // junk consensus body
+        return this.frame(CHANNEL.consensus, encodeEnvelope(CHAIN, this.bytes(300))); // junk consensus body
       case 4: // a well-formed vote by no validator, bad signature
-        return this.frame(CHANNEL.consensus, encodeEnvelope('demo', encode([2 + r.int(2), 1 + r.int(50), r.int(3), r.chance(0.3) ? null : new Uint8Array(32).fill(r.int(256)), new Uint8Array(20).fill(7), this.bytes(64)])));
+        return this.frame(CHANNEL.consensus, encodeEnvelope(CHAIN, encode([2 + r.int(2), 1 + r.int(50), r.int(3), r.chance(0.3) ? null : new Uint8Array(32).fill(r.int(256)), new Uint8Array(20).fill(7), this.bytes(64)])));
       case 5: // a well-formed proposal for a far-future height
-        return this.frame(CHANNEL.consensus, encodeEnvelope('demo', encode([1, 1_000_000 + r.int(1000), 0, -1, this.bytes(100), new Uint8Array(32).fill(1), new Uint8Array(20).fill(9), this.bytes(64)])));
+        return this.frame(CHANNEL.consensus, encodeEnvelope(CHAIN, encode([1, 1_000_000 + r.int(1000), 0, -1, this.bytes(100), new Uint8Array(32).fill(1), new Uint8Array(20).fill(9), this.bytes(64)])));
       case 6:
-        return this.frame(CHANNEL.sync, encodeEnvelope('demo', this.bytes(100))); // junk sync
+        return this.frame(CHANNEL.sync, encodeEnvelope(CHAIN, this.bytes(100))); // junk sync
       case 7:
-        return this.frame(CHANNEL.sync, encodeEnvelope('demo', encodeSync({ type: 'getBlocks', requestId: r.int(1000), from: 0, count: 1_000_000 })));
+        return this.frame(CHANNEL.sync, encodeEnvelope(CHAIN, encodeSync({ type: 'getBlocks', requestId: r.int(1000), from: 0, count: 1_000_000 })));
       case 8: // valid CBOR, not a consensus message: an unknown message tag
-        return this.frame(CHANNEL.consensus, encodeEnvelope('demo', encode([4 + r.int(100), 1, 0])));
+        return this.frame(CHANNEL.consensus, encodeEnvelope(CHAIN, encode([4 + r.int(100), 1, 0])));
       case 9: // a proposal with a validRound below -1
-        return this.frame(CHANNEL.consensus, encodeEnvelope('demo', encode([1, 1, 0, -2 - r.int(100), this.bytes(10), new Uint8Array(32), new Uint8Array(20), this.bytes(64)])));
+        return this.frame(CHANNEL.consensus, encodeEnvelope(CHAIN, encode([1, 1, 0, -2 - r.int(100), this.bytes(10), new Uint8Array(32), new Uint8Array(20), this.bytes(64)])));
       case 10: // zero-length frame
         return Buffer.alloc(4);
       case 11: // a length far over the limit

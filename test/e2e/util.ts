@@ -5,9 +5,11 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getSuite } from '../../src/crypto/index.js';
+import { DEV_KV_CHAIN } from '../../src/network/devnet.js';
 
 export const REPO = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
-export const CHAIN = 'demo';
+/** The devnet's kv chain: the fault tests write to it. */
+export const CHAIN = DEV_KV_CHAIN;
 export const suite = getSuite('ecdsa-p256');
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
