@@ -96,6 +96,11 @@ export class EvmApplication implements Application {
     return this.executor.params.blockGasLimit;
   }
 
+  /** The last height whose state, receipts and block record are committed (info().height, synchronously). */
+  get committedHeight(): number {
+    return this.store.height;
+  }
+
   async info(): Promise<AppInfo> {
     return { height: this.store.height, stateRoot: this.store.stateRoot };
   }

@@ -58,8 +58,13 @@ export class EvmChainView {
     return this.app.blockGasLimit;
   }
 
+  /**
+   * The node stores a block before the app commits its receipts; a height whose receipts are not
+   * there yet is not reported, or a client that polls the height (ethers' tx.wait) would look for
+   * its receipt at that height, miss it, and then wait for a next block that may never come.
+   */
   get height(): number {
-    return this.chain.store.height;
+    return Math.min(this.chain.store.height, this.app.committedHeight);
   }
 
   get genesisTime(): number {
