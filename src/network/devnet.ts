@@ -126,6 +126,10 @@ export async function initDevnet(dir: string, basePort: number, progress: Progre
 function writeNodeConfig(dir: string, node: DevnetNode, all: DevnetNode[], operators: string[]): void {
   const rel = (p: string) => path.relative(path.join(dir, node.name), p);
   const pki = path.join(dir, 'pki');
+  // Hosted user keys are sealed under this node's own secret (docs/gateway-users.md); user
+  // certificates come from the node's operator CA, whose passphrase a dev network keeps on disk.
+  writeFileSync(path.join(dir, node.name, 'vault-secret.txt'), `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
+  const users = { caDir: rel(path.join(pki, node.operator)), caPassphraseFile: rel(path.join(pki, 'passphrase.txt')), vaultSecretFile: 'vault-secret.txt' };
   const config = {
     name: node.name,
     dataDir: 'data',
@@ -133,7 +137,7 @@ function writeNodeConfig(dir: string, node: DevnetNode, all: DevnetNode[], opera
     tls: { cert: 'tls/cert.pem', chain: [rel(path.join(pki, node.operator, 'ca.pem'))], key: 'tls/key.pem' },
     p2p: { listen: `127.0.0.1:${node.p2pPort}`, peers: all.filter((n) => n !== node).map((n) => ({ host: '127.0.0.1', port: n.p2pPort, name: n.name })) },
     http: { listen: `127.0.0.1:${node.httpPort}` },
-    ...(node.gatewayPort ? { gateway: { listen: `127.0.0.1:${node.gatewayPort}` } } : {}),
+    ...(node.gatewayPort ? { gateway: { listen: `127.0.0.1:${node.gatewayPort}`, users } } : {}),
     chains: [DEV_EVM_CHAIN, DEV_KV_CHAIN].map((chain) => ({ genesis: rel(genesisFile(dir, chain)) })),
     consensus: { timeoutProposeMs: 1000, timeoutPrevoteMs: 500, timeoutPrecommitMs: 500, timeoutDeltaMs: 250, emptyBlocksIntervalMs: 0 },
     log: { level: 'info' },
