@@ -7,8 +7,11 @@ import { EvmChainView } from './jsonrpc/chain-view.js';
 import { RPC_CODE } from './jsonrpc/errors.js';
 import { createJsonRpcHandler, DEFAULT_JSONRPC_LIMITS, type JsonRpcHandler, type JsonRpcLimits } from './jsonrpc/handler.js';
 import type { RequestAuthenticator } from './rest/auth.js';
-import { registerRestRoutes } from './rest/routes.js';
+import { registerRestRoutes, type RestRoutesOptions } from './rest/routes.js';
 import { registerRestDocs, restAuthenticatorFromConfig } from './rest/routes-openapi.js';
+import { registerEvents } from './events/index.js';
+import { installAccounting } from './metering/accounting.js';
+import type { QuotaConfig } from './quota/limits.js';
 import { GatewayStore } from './store.js';
 import { CommitPoller, SocketSubscriptions } from './subscriptions.js';
 
@@ -28,9 +31,13 @@ export interface GatewayOptions {
    * (docs/gateway.md, "REST API"). The authenticator defaults to one built from the node's
    * root, operator chain and CRLs.
    */
-  readonly rest?: { readonly authenticator?: RequestAuthenticator; readonly maxBodyBytes?: number };
+  readonly rest?: { readonly authenticator?: RequestAuthenticator; readonly maxBodyBytes?: number; /** User registration (docs/gateway-users.md); the node config's `gateway.users` when absent. */ readonly users?: RestRoutesOptions['users'] };
   /** Where the gateway keeps its own state (src/gateway/store.ts); `<dataDir>/gateway` by default. */
   readonly storeDir?: string;
+  /** Per-app quotas (docs/gateway-quotas.md); the node config's `gateway.quotas` when absent; none when neither. */
+  readonly quotas?: QuotaConfig;
+  /** ms between flushes of the usage meter to the store; 5 s by default. */
+  readonly meterFlushMs?: number;
 }
 
 export interface Gateway {
@@ -68,7 +75,7 @@ export async function startGateway(node: CityNode, options: GatewayOptions): Pro
   const endpoint = (chainId: string): ChainEndpoint | undefined => {
     if (!endpoints.has(chainId)) {
       const view = node.chains.has(chainId) ? EvmChainView.of(node, chainId) : undefined;
-      endpoints.set(chainId, view ? { view, http: createJsonRpcHandler(view, { limits, onInternalError: (_m, e) => onError(e) }), poller: new CommitPoller(view, onError) } : null);
+      endpoints.set(chainId, view ? { view, http: createJsonRpcHandler(view, { limits, onInternalError: (_m, e) => onError(e), hooks: accounting.rpcHooks }), poller: new CommitPoller(view, onError) } : null);
     }
     return endpoints.get(chainId) ?? undefined;
   };
@@ -84,10 +91,16 @@ export async function startGateway(node: CityNode, options: GatewayOptions): Pro
     void reply.code(status).send(rpcError(status === 413 ? RPC_CODE.invalidRequest : status >= 500 ? RPC_CODE.internal : RPC_CODE.invalidRequest, status === 413 ? `request body larger than ${limits.maxRequestBytes} bytes` : err.message));
   });
   await app.register(fastifyWebsocket, { options: { maxPayload: limits.maxRequestBytes } });
+  // Root hooks: after the WebSocket plugin's (it must mark upgrades before a quota answers one,
+  // or the refused socket is never closed), before the route plugins, which inherit them.
+  const accounting = await installAccounting(app, { node, store, onError, quotas: options.quotas ?? node.config.gateway?.quotas, ...(options.meterFlushMs !== undefined && { meterFlushMs: options.meterFlushMs }) });
   if (options.rest) {
     await registerRestDocs(app);
     const authenticator = options.rest.authenticator ?? restAuthenticatorFromConfig(node.config);
-    await registerRestRoutes(app, { node, authenticator, onError, ...(options.rest.maxBodyBytes !== undefined && { maxBodyBytes: options.rest.maxBodyBytes }) });
+    await registerRestRoutes(app, { node, authenticator, onError, store, ...(options.rest.users && { users: options.rest.users }), ...(options.rest.maxBodyBytes !== undefined && { maxBodyBytes: options.rest.maxBodyBytes }) });
+    // WebSocket events and webhooks (docs/gateway-events.md); the webhook dispatcher stops when the app closes, before the store.
+    await registerEvents(app, { node, authenticator, store, onError, ...(options.events && { options: options.events }) });
+    await accounting.registerUsageRoute(authenticator);
   }
 
   const unknownChain = (chainId: string) => rpcError(RPC_CODE.methodNotFound, `this node hosts no EVM app chain '${chainId.slice(0, 100)}'`);
@@ -109,12 +122,13 @@ export async function startGateway(node: CityNode, options: GatewayOptions): Pro
         if (socket.readyState === OPEN) socket.send(message);
       };
       const subs = new SocketSubscriptions(ep.poller, push);
-      const handler = createJsonRpcHandler(ep.view, { limits, onInternalError: (_m, e) => onError(e), extraMethods: subs.methods() });
+      const handler = createJsonRpcHandler(ep.view, { limits, onInternalError: (_m, e) => onError(e), extraMethods: subs.methods(), hooks: accounting.rpcHooks });
+      const context = accounting.rpcContext(req, 'ws');
       // Answers in request order, one at a time, like the HTTP batch.
       let tail: Promise<void> = Promise.resolve();
       socket.on('message', (data) => {
         tail = tail.then(async () => {
-          const response = await handler(typeof data === 'string' ? data : data.toString('utf8'));
+          const response = await handler(typeof data === 'string' ? data : data.toString('utf8'), context);
           if (response !== undefined) push(JSON.stringify(response));
           await subs.greet(ep.view);
         }).catch(onError);
@@ -126,7 +140,7 @@ export async function startGateway(node: CityNode, options: GatewayOptions): Pro
   app.post<{ Params: { chainId: string }; Body: string | undefined }>('/apps/:chainId/rpc', async (req, reply) => {
     const ep = endpoint(req.params.chainId);
     if (!ep) return reply.code(404).send(unknownChain(req.params.chainId));
-    const response = await ep.http(typeof req.body === 'string' ? req.body : '');
+    const response = await ep.http(typeof req.body === 'string' ? req.body : '', accounting.rpcContext(req, 'http'));
     if (response === undefined) return reply.code(204).send();
     return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(response));
   });
@@ -141,6 +155,7 @@ export async function startGateway(node: CityNode, options: GatewayOptions): Pro
     close: async () => {
       for (const ep of endpoints.values()) ep?.poller.stop();
       await app.close();
+      await accounting.close();
       await store.close();
     },
   };

@@ -36,16 +36,41 @@ export interface JsonRpcHandlerOptions {
   readonly onInternalError?: (method: string, err: unknown) => void;
   /** Methods beyond the standard ones (the WebSocket transport adds eth_subscribe here). */
   readonly extraMethods?: Readonly<Record<string, (params: unknown) => Promise<unknown>>>;
+  /** Admission and accounting around bodies and calls (the gateway's quotas and metering). */
+  readonly hooks?: JsonRpcHooks;
 }
 
-export type JsonRpcHandler = (body: string) => Promise<JsonRpcResponse | JsonRpcResponse[] | undefined>;
+/** Who sent a body, passed by the transport to the hooks; hooks may note what they did in it. */
+export interface JsonRpcContext {
+  readonly appId: string;
+  readonly caller: string;
+  readonly transport: 'http' | 'ws';
+  /** Set by a hook that refused something for a quota: seconds until it may succeed. */
+  retryAfterSeconds?: number;
+}
+
+export interface JsonRpcHooks {
+  /** Before a body is parsed: an error object refuses the whole body (answered with id null). */
+  readonly beforeBody?: (body: string, context: JsonRpcContext) => JsonRpcErrorObject | undefined;
+  /** Before each call runs: an error object is answered in its place and the method does not run. */
+  readonly beforeCall?: (method: string, context: JsonRpcContext) => Promise<JsonRpcErrorObject | undefined>;
+  /** After each call that beforeCall let run (including notifications), with its outcome. */
+  readonly afterCall?: (method: string, outcome: { readonly result: unknown } | { readonly error: JsonRpcErrorObject }, context: JsonRpcContext) => Promise<void>;
+  /** After a body was answered; `response` is undefined when nothing is sent back. */
+  readonly afterBody?: (body: string, response: JsonRpcResponse | JsonRpcResponse[] | undefined, context: JsonRpcContext) => void;
+}
+
+/** A body in, the response value out; `context` (given by the transport) reaches the hooks. */
+export type JsonRpcHandler = (body: string, context?: JsonRpcContext) => Promise<JsonRpcResponse | JsonRpcResponse[] | undefined>;
 
 const failure = (id: JsonRpcId, code: number, message: string, data?: string): JsonRpcResponse => ({ jsonrpc: '2.0', id, error: data === undefined ? { code, message } : { code, message, data } });
 
 export function createJsonRpcHandler(view: EvmChainView, options: JsonRpcHandlerOptions = {}): JsonRpcHandler {
   const limits = { ...DEFAULT_JSONRPC_LIMITS, ...options.limits };
 
-  const one = async (request: unknown): Promise<JsonRpcResponse | undefined> => {
+  const hooks = options.hooks;
+
+  const one = async (request: unknown, context: JsonRpcContext | undefined): Promise<JsonRpcResponse | undefined> => {
     if (typeof request !== 'object' || request === null || Array.isArray(request)) return failure(null, RPC_CODE.invalidRequest, 'invalid request: expected an object');
     const r = request as Record<string, unknown>;
     const rawId = r['id'];
@@ -57,9 +82,25 @@ export function createJsonRpcHandler(view: EvmChainView, options: JsonRpcHandler
     if (typeof method !== 'string') return failure(id, RPC_CODE.invalidRequest, 'invalid request: method must be a string');
     const params = r['params'];
     if (params !== undefined && (typeof params !== 'object' || params === null)) return failure(id, RPC_CODE.invalidRequest, 'invalid request: params must be an array or an object');
-    const response = await call(method, params, id);
+    const response = await guardedCall(method, params, id, context);
     // A request without an id is a notification: it runs, and gets no answer.
     return rawId === undefined ? undefined : response;
+  };
+
+  const guardedCall = async (method: string, params: unknown, id: JsonRpcId, context: JsonRpcContext | undefined): Promise<JsonRpcResponse> => {
+    if (!hooks || !context) return call(method, params, id);
+    let refusal: JsonRpcErrorObject | undefined;
+    try {
+      refusal = await hooks.beforeCall?.(method, context);
+    } catch (err) {
+      options.onInternalError?.(method, err);
+      return failure(id, RPC_CODE.internal, 'internal error');
+    }
+    if (refusal) return failure(id, refusal.code, refusal.message, refusal.data);
+    const response = await call(method, params, id);
+    // The call ran: a failing hook after it must not turn its answer into an error.
+    await hooks.afterCall?.(method, 'error' in response ? { error: response.error } : { result: response.result }, context).catch((err: unknown) => options.onInternalError?.(method, err));
+    return response;
   };
 
   const call = async (method: string, params: unknown, id: JsonRpcId): Promise<JsonRpcResponse> => {
@@ -78,7 +119,9 @@ export function createJsonRpcHandler(view: EvmChainView, options: JsonRpcHandler
     }
   };
 
-  return async (body) => {
+  const answer = async (body: string, context: JsonRpcContext | undefined): Promise<JsonRpcResponse | JsonRpcResponse[] | undefined> => {
+    const refusal = context && hooks?.beforeBody?.(body, context);
+    if (refusal) return failure(null, refusal.code, refusal.message, refusal.data);
     if (Buffer.byteLength(body, 'utf8') > limits.maxRequestBytes) return failure(null, RPC_CODE.invalidRequest, `request larger than ${limits.maxRequestBytes} bytes`);
     let parsed: unknown;
     try {
@@ -86,15 +129,21 @@ export function createJsonRpcHandler(view: EvmChainView, options: JsonRpcHandler
     } catch {
       return failure(null, RPC_CODE.parse, 'parse error');
     }
-    if (!Array.isArray(parsed)) return one(parsed);
+    if (!Array.isArray(parsed)) return one(parsed, context);
     if (parsed.length === 0) return failure(null, RPC_CODE.invalidRequest, 'invalid request: empty batch');
     if (parsed.length > limits.maxBatch) return failure(null, RPC_CODE.invalidRequest, `batch of ${parsed.length} requests exceeds the limit of ${limits.maxBatch}`);
     // In order: a batch of sends from one account must reach the mempool in nonce order.
     const out: JsonRpcResponse[] = [];
     for (const request of parsed) {
-      const response = await one(request);
+      const response = await one(request, context);
       if (response) out.push(response);
     }
     return out.length === 0 ? undefined : out;
+  };
+
+  return async (body, context) => {
+    const response = await answer(body, context);
+    if (context && hooks?.afterBody) hooks.afterBody(body, response, context);
+    return response;
   };
 }
