@@ -1,6 +1,6 @@
 import fastifyWebsocket from '@fastify/websocket';
 import path from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { CityNode } from '../node/index.js';
 import { splitHostPort } from '../node/index.js';
 import { EvmChainView } from './jsonrpc/chain-view.js';
@@ -64,6 +64,10 @@ interface Socket {
 }
 
 const OPEN = 1;
+const isRpcPath = (url: string): boolean => /^\/apps\/[^/?]*\/rpc(\?|$)/.test(url);
+/** The REST error code of a status fastify answered before any REST route ran. */
+const restCodeOf = (status: number): string =>
+  ({ 400: 'REST_BAD_REQUEST', 404: 'REST_ROUTE_NOT_FOUND', 405: 'REST_METHOD_NOT_ALLOWED', 413: 'REST_BODY_TOO_LARGE', 414: 'REST_URI_TOO_LONG', 415: 'REST_UNSUPPORTED_MEDIA_TYPE' })[status] ?? (status >= 500 ? 'REST_INTERNAL' : 'REST_BAD_REQUEST');
 const rpcError = (code: number, message: string) => ({ jsonrpc: '2.0', id: null, error: { code, message } });
 
 export async function startGateway(node: CityNode, options: GatewayOptions): Promise<Gateway> {
@@ -81,15 +85,25 @@ export async function startGateway(node: CityNode, options: GatewayOptions): Pro
   };
 
   // Unknown body fields are refused, not silently dropped (fastify's default), by the REST schemas.
-  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: limits.maxRequestBytes, ajv: { customOptions: { removeAdditional: false } } });
+  const app: FastifyInstance = Fastify({
+    logger: false,
+    bodyLimit: limits.maxRequestBytes,
+    ajv: { customOptions: { removeAdditional: false } },
+    // A URL fastify cannot decode never reaches a route; it gets the same error shape as the rest.
+    frameworkErrors: (err, req, reply) => void (reply as FastifyReply).code(400).send(frameworkError(req.url, 400, err.message)),
+  });
   // The body is parsed by the JSON-RPC handler, so that bad JSON is a -32700 answer, not a 400.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-  app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
+  // Errors no route handled (unmatched paths, bad URLs, bodies refused before a handler): a
+  // JSON-RPC error object on the /rpc endpoints, the REST `{ error: { code, message } }` elsewhere.
+  const frameworkError = (url: string, status: number, message: string) => (isRpcPath(url) ? rpcError(status >= 500 ? RPC_CODE.internal : RPC_CODE.invalidRequest, message) : { error: { code: restCodeOf(status), message } });
+  app.setErrorHandler((err: { statusCode?: number; message: string }, req, reply) => {
     const status = err.statusCode ?? 500;
     if (status >= 500) onError(err);
-    void reply.code(status).send(rpcError(status === 413 ? RPC_CODE.invalidRequest : status >= 500 ? RPC_CODE.internal : RPC_CODE.invalidRequest, status === 413 ? `request body larger than ${limits.maxRequestBytes} bytes` : err.message));
+    void reply.code(status).send(frameworkError(req.url, status, status === 413 ? `request body larger than ${limits.maxRequestBytes} bytes` : status >= 500 ? 'internal error' : err.message));
   });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send(frameworkError(req.url, 404, `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`)));
   await app.register(fastifyWebsocket, { options: { maxPayload: limits.maxRequestBytes } });
   // Root hooks: after the WebSocket plugin's (it must mark upgrades before a quota answers one,
   // or the refused socket is never closed), before the route plugins, which inherit them.
