@@ -9,7 +9,9 @@ import { createJsonRpcHandler, DEFAULT_JSONRPC_LIMITS, type JsonRpcHandler, type
 import type { RequestAuthenticator } from './rest/auth.js';
 import { registerRestRoutes, type RestRoutesOptions } from './rest/routes.js';
 import { registerRestDocs, restAuthenticatorFromConfig } from './rest/routes-openapi.js';
-import { registerEvents } from './events/index.js';
+import { registerEvents, type EventsOptions } from './events/index.js';
+import { accessHook } from './rest/access.js';
+import { openUserServices, usersOptionsFromConfig } from './users/index.js';
 import { installAccounting } from './metering/accounting.js';
 import type { QuotaConfig } from './quota/limits.js';
 import { GatewayStore } from './store.js';
@@ -32,6 +34,8 @@ export interface GatewayOptions {
    * root, operator chain and CRLs.
    */
   readonly rest?: { readonly authenticator?: RequestAuthenticator; readonly maxBodyBytes?: number; /** User registration (docs/gateway-users.md); the node config's `gateway.users` when absent. */ readonly users?: RestRoutesOptions['users'] };
+  /** Webhook retry schedule, timeouts, allowed hosts, and WebSocket limits (docs/gateway-events.md). */
+  readonly events?: EventsOptions;
   /** Where the gateway keeps its own state (src/gateway/store.ts); `<dataDir>/gateway` by default. */
   readonly storeDir?: string;
   /** Per-app quotas (docs/gateway-quotas.md); the node config's `gateway.quotas` when absent; none when neither. */
@@ -111,10 +115,15 @@ export async function startGateway(node: CityNode, options: GatewayOptions): Pro
   if (options.rest) {
     await registerRestDocs(app);
     const authenticator = options.rest.authenticator ?? restAuthenticatorFromConfig(node.config);
-    await registerRestRoutes(app, { node, authenticator, onError, store, ...(options.rest.users && { users: options.rest.users }), ...(options.rest.maxBodyBytes !== undefined && { maxBodyBytes: options.rest.maxBodyBytes }) });
+    // One set of user and API-key registries, so that every route group refuses the same deleted
+    // users and takes the same API keys (docs/gateway-users.md).
+    const usersConfig = node.config.gateway?.users;
+    const services = await openUserServices(store, options.rest.users ?? (usersConfig && usersOptionsFromConfig(usersConfig)));
+    const access = accessHook({ authenticator, apiKeys: services.apiKeys, users: services.registry });
+    await registerRestRoutes(app, { node, authenticator, onError, store, services, ...(options.rest.maxBodyBytes !== undefined && { maxBodyBytes: options.rest.maxBodyBytes }) });
     // WebSocket events and webhooks (docs/gateway-events.md); the webhook dispatcher stops when the app closes, before the store.
-    await registerEvents(app, { node, authenticator, store, onError, ...(options.events && { options: options.events }) });
-    await accounting.registerUsageRoute(authenticator);
+    await registerEvents(app, { node, authenticator, access, store, onError, ...(options.events && { options: options.events }) });
+    await accounting.registerUsageRoute(authenticator, access);
   }
 
   const unknownChain = (chainId: string) => rpcError(RPC_CODE.methodNotFound, `this node hosts no EVM app chain '${chainId.slice(0, 100)}'`);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
@@ -12,6 +13,26 @@ import { startSingleNode } from '../support/single-node.js';
 import { expectError, hexOf, issueCaller, PASSPHRASE, restClient } from './rest-users-support.js';
 
 const RETURNS_42 = '0x1111111111111111111111111111111111111111';
+
+interface WsClient {
+  send(data: string): void;
+  close(): void;
+  on(event: 'message', f: (data: Buffer) => void): void;
+  on(event: 'open', f: () => void): void;
+  on(event: 'error', f: (err: Error) => void): void;
+  on(event: 'unexpected-response', f: (req: unknown, res: { statusCode: number }) => void): void;
+}
+const WebSocket = createRequire(import.meta.url)('ws') as new (url: string, options?: { headers?: Record<string, string> }) => WsClient;
+
+/** Opens the app's event socket with an API key; the HTTP status when the upgrade is refused. */
+async function openEvents(base: string, appId: string, apiKey: string): Promise<WsClient | number> {
+  const ws = new WebSocket(`ws://${base}/apps/${appId}/events`, { headers: { 'x-api-key': apiKey } });
+  return new Promise((resolve, reject) => {
+    ws.on('open', () => resolve(ws));
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode));
+    ws.on('error', reject);
+  });
+}
 
 test('API keys: admin-made, read-only, per app, revocable', { timeout: 180_000 }, async (t) => {
   const funded = Wallet.createRandom();
@@ -107,6 +128,21 @@ test('API keys: admin-made, read-only, per app, revocable', { timeout: 180_000 }
       }),
       { numRuns: 40 },
     );
+  });
+
+  await t.test('an API key opens the app\'s event socket (reads only); another app\'s key does not', async () => {
+    const ws = await openEvents(gateway.address, 'kv', kvKey);
+    assert.ok(typeof ws !== 'number', `upgrade refused with ${String(ws)}`);
+    const first = new Promise<Record<string, unknown>>((resolve) => ws.on('message', (data) => {
+      const m = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
+      if (m['event']) resolve(m);
+    }));
+    ws.send(JSON.stringify({ op: 'subscribe', id: 's1', type: 'blocks', fromHeight: 1 }));
+    const event = (await first)['event'] as Record<string, unknown>;
+    assert.equal(event['height'], 1);
+    ws.close();
+    assert.equal(await openEvents(gateway.address, 'kv', evmKey), 403);
+    assert.equal(await openEvents(gateway.address, 'kv', 'bsnk_' + 'A'.repeat(43)), 401);
   });
 
   await t.test('a revoked key stops working at once; the store holds only the keys\' hashes', async () => {

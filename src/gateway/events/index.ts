@@ -1,5 +1,4 @@
 // Event subscriptions of the gateway: WebSocket feeds and signed webhooks per app chain (docs/gateway-events.md).
-import type { EventsOptions } from './routes.js';
 
 export * from './errors.js';
 export { registerEvents, type EventsOptions, type RegisterEventsOptions } from './routes.js';
@@ -13,11 +12,3 @@ export { checkWebhookUrl, hostAllowed } from './webhook-url.js';
 export { DEFAULT_WEBHOOK_OPTIONS, idempotencyKey, retryDelay, type WebhookOptions } from './webhook-worker.js';
 export { WebhookDispatcher, type WebhookView, type CreateWebhookInput } from './webhooks.js';
 
-// The gateway's options gain `events` here, next to the code that reads them, so that
-// src/gateway/server.ts only has to pass them on.
-declare module '../server.js' {
-  interface GatewayOptions {
-    /** Webhook retry schedule, timeouts, allowed hosts, and WebSocket limits (docs/gateway-events.md). */
-    readonly events?: EventsOptions;
-  }
-}

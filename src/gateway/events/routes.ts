@@ -3,7 +3,7 @@ import { BsnError } from '../../errors.js';
 import type { CityNode } from '../../node/index.js';
 import { requireAppAdmin } from '../rest/admin.js';
 import type { RequestAuthenticator } from '../rest/auth.js';
-import { authenticate, keepRawBody } from '../rest/hook.js';
+import { authenticate, keepRawBody, type AuthHook } from '../rest/hook.js';
 import type { GatewayStore } from '../store.js';
 import { EventsError, EventsUpgradeRequiredError } from './errors.js';
 import { createWebhookSchema, deleteWebhookSchema, eventsSocketSchema, getWebhookSchema, listWebhooksSchema } from './schemas.js';
@@ -28,6 +28,11 @@ export interface EventsOptions {
 export interface RegisterEventsOptions {
   readonly node: CityNode;
   readonly authenticator: RequestAuthenticator;
+  /**
+   * How a request gets in (src/gateway/rest/access.ts: a signature, or an app's API key on the
+   * read-only event socket, and no deleted user); a signature alone when absent.
+   */
+  readonly access?: AuthHook;
   /** Webhook definitions and cursors go to its 'webhooks' sublevel. */
   readonly store: GatewayStore;
   readonly onError?: (err: unknown) => void;
@@ -98,12 +103,14 @@ function routes(scope: FastifyInstance, deps: RouteDeps): void {
     void reply.code(status).send(body);
   });
   scope.addHook('preValidation', knownApp);
-  scope.addHook('preValidation', authenticate(deps.authenticator, { appIdParam: 'appId' }));
+  scope.addHook('preValidation', deps.access ?? authenticate(deps.authenticator, { appIdParam: 'appId' }));
 
   scope.route<{ Params: AppParams }>({
     method: 'GET',
     url: '/apps/:appId/events',
     schema: eventsSocketSchema,
+    // Subscribing only reads: an API key of the app may open the socket.
+    config: { apiKey: true },
     handler: async () => {
       throw new EventsUpgradeRequiredError('this endpoint is WebSocket only: send an Upgrade request');
     },

@@ -5,6 +5,7 @@ import type { JsonRpcContext, JsonRpcErrorObject, JsonRpcHooks } from '../jsonrp
 import { QuotaError, RPC_LIMIT_EXCEEDED, type QuotaConfig } from '../quota/limits.js';
 import { Quotas, type TxReservation } from '../quota/quotas.js';
 import type { RequestAuthenticator } from '../rest/auth.js';
+import type { AuthHook } from '../rest/hook.js';
 import type { GatewayStore } from '../store.js';
 import { callerOf } from './caller.js';
 import { Meter } from './meter.js';
@@ -37,7 +38,7 @@ export interface Accounting {
   /** The context of one JSON-RPC HTTP request, or of one WebSocket connection (made at its upgrade request). */
   rpcContext(request: FastifyRequest, transport: 'http' | 'ws'): JsonRpcContext;
   /** GET /apps/:appId/usage, served with the REST API. */
-  registerUsageRoute(authenticator: RequestAuthenticator): Promise<void>;
+  registerUsageRoute(authenticator: RequestAuthenticator, access?: AuthHook): Promise<void>;
   /** Flushes the meter; call before closing the store. */
   close(): Promise<void>;
 }
@@ -205,7 +206,7 @@ export async function installAccounting(app: FastifyInstance, options: Accountin
       if (state && transport === 'http') state.rpc = ctx;
       return ctx;
     },
-    registerUsageRoute: (authenticator) => registerUsageRoute(app, { node, meter, authenticator, onError, ...(options.clock && { clock: options.clock }) }),
+    registerUsageRoute: (authenticator, access) => registerUsageRoute(app, { node, meter, authenticator, onError, ...(access && { access }), ...(options.clock && { clock: options.clock }) }),
     close: () => meter.close(),
   };
 }

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { CityNode } from '../../node/index.js';
 import type { RequestAuthenticator } from '../rest/auth.js';
 import { requireAppAdmin } from '../rest/admin.js';
-import { authenticate, keepRawBody } from '../rest/hook.js';
+import { authenticate, keepRawBody, type AuthHook } from '../rest/hook.js';
 import { RestBadRequestError, RestError, RestUnknownAppError } from '../rest/routes-errors.js';
 import { errorSchema, SECURITY_SCHEME } from '../rest/routes-schemas.js';
 import { utcDay } from '../quota/limits.js';
@@ -67,6 +67,8 @@ export interface UsageRouteOptions {
   readonly node: CityNode;
   readonly meter: Meter;
   readonly authenticator: RequestAuthenticator;
+  /** How a request gets in (src/gateway/rest/access.ts); a signature alone when absent. */
+  readonly access?: AuthHook;
   readonly clock?: () => number;
   readonly onError?: (err: unknown) => void;
 }
@@ -89,7 +91,7 @@ export async function registerUsageRoute(app: FastifyInstance, options: UsageRou
       void reply.code(status).send(body);
     });
     scope.addHook('preValidation', knownApp);
-    scope.addHook('preValidation', authenticate(options.authenticator, { appIdParam: 'appId' }));
+    scope.addHook('preValidation', options.access ?? authenticate(options.authenticator, { appIdParam: 'appId' }));
     scope.get<{ Params: { appId: string }; Querystring: { from?: string; to?: string } }>('/apps/:appId/usage', { schema: usageSchema, preValidation: requireAppAdmin('appId') }, async (request) => {
       const today = utcDay(clock());
       const from = request.query.from ?? request.query.to ?? today;
