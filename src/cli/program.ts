@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerBenchCommands } from './bench.js';
 import { registerCaCommands } from './ca.js';
 import { registerNodeCommands } from './node.js';
 import { registerKvCommands } from './kv.js';
@@ -18,5 +19,6 @@ export function buildProgram(): Command {
   registerNodeCommands(program);
   registerNetworkCommands(program);
   registerKvCommands(program);
+  registerBenchCommands(program);
   return program;
 }
