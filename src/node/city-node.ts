@@ -12,7 +12,7 @@ import { BlockSync, CHANNEL, MessageDecodeError, PeerManager, Router } from '../
 import { ChainRunner } from './chain-runner.js';
 import { splitHostPort, type NodeConfig } from './config.js';
 import { decodeConsensusMessage } from './consensus-wire.js';
-import { CommitTimeoutError, NodeConfigError, WireFormatError } from './errors.js';
+import { CommitTimeoutError, CommitWaitCancelledError, NodeConfigError, WireFormatError } from './errors.js';
 import { loadGenesis, type ChainGenesis } from './genesis.js';
 import { Mempool, VerifyPool } from './mempool/index.js';
 import { NodeMetrics } from './metrics.js';
@@ -31,6 +31,12 @@ export interface HostedChain {
 
 const REGOSSIP_MS = 1000;
 
+interface CommitWait {
+  readonly timer: NodeJS.Timeout;
+  /** Ends the wait: rejects with `err`, else resolves with `height`. */
+  readonly settle: (err: Error | undefined, height?: number) => void;
+}
+
 /**
  * A city node: one LevelDB, one mutual-TLS peer network, and the app chains it hosts. It wires
  * the layers together and owns nothing the layers below do not already do.
@@ -40,7 +46,8 @@ export class CityNode {
   readonly chains = new Map<string, HostedChain>();
   private regossipTimer: NodeJS.Timeout | undefined;
   /** chainId/txHash → resolvers of clients waiting for that tx to commit. */
-  private readonly waiters = new Map<string, ((height: number) => void)[]>();
+  /** Commit waits per `<chainId>/<tx hash>`: resolved with the height, or rejected (cancel, timeout, stop). */
+  private readonly waiters = new Map<string, CommitWait[]>();
   private p2pPort = 0;
 
   /** One set of signature-checking threads for every chain this node hosts. */
@@ -127,21 +134,33 @@ export class CityNode {
     return { hash: added.hash };
   }
 
-  /** Resolves with the height at which `tx` commits; rejects after `timeoutMs`. */
-  commitWaiter(chainId: string, tx: Uint8Array, timeoutMs: number): Promise<number> {
+  /**
+   * Resolves with the height at which `tx` commits; rejects after `timeoutMs`, when `signal`
+   * aborts (a caller whose submission was refused gives up at once instead of holding a timer
+   * for the whole timeout), or when the node stops.
+   */
+  commitWaiter(chainId: string, tx: Uint8Array, timeoutMs: number, signal?: AbortSignal): Promise<number> {
     const chain = this.chains.get(chainId);
     if (!chain) return Promise.reject(new NodeConfigError(`this node does not host chain '${chainId}'`));
+    if (signal?.aborted) return Promise.reject(new CommitWaitCancelledError('the commit wait was cancelled'));
     const key = `${chainId}/${Buffer.from(chain.genesis.suite.hash(tx)).toString('hex')}`;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.set(key, (this.waiters.get(key) ?? []).filter((w) => w !== done));
-        reject(new CommitTimeoutError(`transaction not committed within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const done = (height: number) => {
-        clearTimeout(timer);
-        resolve(height);
+      const end = (err?: Error, height?: number) => {
+        clearTimeout(wait.timer);
+        signal?.removeEventListener('abort', onAbort);
+        const rest = (this.waiters.get(key) ?? []).filter((w) => w !== wait);
+        if (rest.length > 0) this.waiters.set(key, rest);
+        else this.waiters.delete(key);
+        if (err) reject(err);
+        else resolve(height!);
       };
-      this.waiters.set(key, [...(this.waiters.get(key) ?? []), done]);
+      const onAbort = () => end(new CommitWaitCancelledError('the commit wait was cancelled'));
+      const wait: CommitWait = {
+        timer: setTimeout(() => end(new CommitTimeoutError(`transaction not committed within ${timeoutMs} ms`)), timeoutMs),
+        settle: end,
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.set(key, [...(this.waiters.get(key) ?? []), wait]);
     });
   }
 
@@ -151,13 +170,13 @@ export class CityNode {
       const key = `${chainId}/${Buffer.from(suiteHash(tx)).toString('hex')}`;
       const list = this.waiters.get(key);
       if (!list) continue;
-      this.waiters.delete(key);
-      for (const w of list) w(height);
+      for (const w of list) w.settle(undefined, height);
     }
   }
 
   async stop(): Promise<void> {
     if (this.regossipTimer) clearInterval(this.regossipTimer);
+    for (const list of [...this.waiters.values()]) for (const w of list) w.settle(new CommitWaitCancelledError('the node is stopping'));
     for (const c of this.chains.values()) {
       c.sync.stop();
       await c.runner.stop();

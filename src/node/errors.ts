@@ -20,6 +20,11 @@ export class WireFormatError extends BsnError {
   readonly code = 'NODE_WIRE_FORMAT';
 }
 
+/** A commit wait ended because the node stopped, or its caller gave up (the tx was refused). */
+export class CommitWaitCancelledError extends BsnError {
+  readonly code = 'NODE_COMMIT_WAIT_CANCELLED';
+}
+
 /** A submitted transaction was not committed within the wait the client asked for. */
 export class CommitTimeoutError extends BsnError {
   readonly code = 'NODE_COMMIT_TIMEOUT';

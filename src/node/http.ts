@@ -44,11 +44,15 @@ async function handle(node: CityNode, req: IncomingMessage, res: ServerResponse)
     const chainId = parts[1]!;
     if (!node.chains.has(chainId)) return reply(res, 404, { error: { code: 'NODE_UNKNOWN_CHAIN', message: `this node does not host chain '${chainId}'` } });
     try {
-      const waiter = url.searchParams.get('wait') === 'commit' ? node.commitWaiter(chainId, body, COMMIT_WAIT_MS) : undefined;
+      const cancel = new AbortController();
+      const waiter = url.searchParams.get('wait') === 'commit' ? node.commitWaiter(chainId, body, COMMIT_WAIT_MS, cancel.signal) : undefined;
       // When submit refuses the tx (a client's retry gets MEMPOOL_DUPLICATE) nobody awaits the
-      // waiter: its timeout must not become an unhandled rejection, which ends the process.
+      // waiter: it is cancelled, and its rejection must not be an unhandled one, which ends the process.
       waiter?.catch(() => undefined);
-      const { hash } = await node.submit(chainId, body);
+      const { hash } = await node.submit(chainId, body).catch((err: unknown) => {
+        cancel.abort();
+        throw err;
+      });
       if (!waiter) return reply(res, 202, { hash });
       const height = await waiter;
       return reply(res, 200, { hash, height });

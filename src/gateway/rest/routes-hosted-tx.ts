@@ -89,18 +89,19 @@ export function registerHostedTxRoute(scope: FastifyInstance, ctx: HostedTxConte
   /** Signs and submits one tx of a hosted user; returns it with the commit waiter when asked for. */
   const submit = async (user: UserRecord, body: Body, wait: boolean): Promise<Signed & { waiter?: Promise<number> }> => {
     const chain = node.chains.get(user.appId)!;
-    if (chain.app instanceof EvmApplication) {
-      const view = ctx.evmView(user.appId);
-      const tx = await signEvm(services.vault!, view, user, body);
-      const waiter = wait ? watch(node.commitWaiter(user.appId, tx.raw, ctx.commitWaitMs)) : undefined;
-      await view.submit(tx.raw);
-      return { ...tx, ...(waiter && { waiter }) };
+    const evm = chain.app instanceof EvmApplication;
+    let pending = evm ? undefined : kvPending.get(user.appId);
+    if (!evm && !pending) kvPending.set(user.appId, (pending = new PendingTxs()));
+    const tx = evm ? await signEvm(services.vault!, ctx.evmView(user.appId), user, body) : await signKv(services.vault!, chain, pending!, user, body);
+    const cancel = new AbortController();
+    const waiter = wait ? watch(node.commitWaiter(user.appId, tx.raw, ctx.commitWaitMs, cancel.signal)) : undefined;
+    try {
+      if (evm) await ctx.evmView(user.appId).submit(tx.raw);
+      else pending!.add({ ethHash: tx.hash, poolHash: (await node.submit(user.appId, tx.raw)).hash, sender: tx.from, nonce: tx.nonce, raw: tx.raw });
+    } catch (err) {
+      cancel.abort();
+      throw err;
     }
-    let pending = kvPending.get(user.appId);
-    if (!pending) kvPending.set(user.appId, (pending = new PendingTxs()));
-    const tx = await signKv(services.vault!, chain, pending, user, body);
-    const waiter = wait ? watch(node.commitWaiter(user.appId, tx.raw, ctx.commitWaitMs)) : undefined;
-    pending.add({ ethHash: tx.hash, poolHash: (await node.submit(user.appId, tx.raw)).hash, sender: tx.from, nonce: tx.nonce, raw: tx.raw });
     return { ...tx, ...(waiter && { waiter }) };
   };
 
@@ -120,7 +121,7 @@ export function registerHostedTxRoute(scope: FastifyInstance, ctx: HostedTxConte
   );
 }
 
-/** A refused tx leaves its commit waiter unawaited: its timeout must not be an unhandled rejection. */
+/** A refused tx cancels its commit waiter, which nobody awaits: its rejection must not be unhandled. */
 function watch(waiter: Promise<number>): Promise<number> {
   waiter.catch(() => undefined);
   return waiter;

@@ -128,12 +128,18 @@ export async function registerRestRoutes(app: FastifyInstance, options: RestRout
     scope.post<{ Params: AppParams; Querystring: { wait?: 'commit' }; Body: { tx: string } }>('/apps/:appId/transactions', { schema: submitSchema, bodyLimit }, async (request, reply) => {
       const chain = chainOf(request.params.appId);
       const tx = bytesOf(request.body.tx);
-      const waiter = request.query.wait === 'commit' ? node.commitWaiter(request.params.appId, tx, commitWaitMs) : undefined;
-      // A refused tx leaves the waiter unawaited: its timeout must not be an unhandled rejection.
+      const cancel = new AbortController();
+      const waiter = request.query.wait === 'commit' ? node.commitWaiter(request.params.appId, tx, commitWaitMs, cancel.signal) : undefined;
+      // A refused tx cancels its waiter, which nobody awaits: its rejection must not be unhandled.
       waiter?.catch(() => undefined);
-      // EVM txs go through the chain view, which remembers them as pending for GET transactions/:hash.
-      if (chain.app instanceof EvmApplication) await evmView(request.params.appId).submit(tx);
-      else await node.submit(request.params.appId, tx);
+      try {
+        // EVM txs go through the chain view, which remembers them as pending for GET transactions/:hash.
+        if (chain.app instanceof EvmApplication) await evmView(request.params.appId).submit(tx);
+        else await node.submit(request.params.appId, tx);
+      } catch (err) {
+        cancel.abort();
+        throw err;
+      }
       const hash = txHash(chain, tx);
       if (!waiter) return reply.code(202).send({ hash });
       return reply.code(200).send({ hash, height: await waiter });
