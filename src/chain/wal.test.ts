@@ -76,3 +76,21 @@ test('reset replaces the log atomically; oversized records and use after close a
   again.close();
   done();
 });
+
+test('discard forgets every record; the next appends start the log afresh', () => {
+  const { file, done } = tempFile();
+  const { wal } = WriteAheadLog.open(file);
+  wal.appendMany([bytes('height 1, prevote'), bytes('height 1, precommit')]);
+  wal.discard();
+  wal.append(bytes('height 2, prevote'));
+  wal.close();
+  const { wal: again, recovery } = WriteAheadLog.open(file);
+  assert.deepEqual(recovery.records.map((r) => new TextDecoder().decode(r)), ['height 2, prevote']);
+  assert.equal(recovery.truncatedBytes, 0);
+  again.discard();
+  again.close();
+  const { wal: empty, recovery: none } = WriteAheadLog.open(file);
+  assert.deepEqual(none.records, []);
+  empty.close();
+  done();
+});

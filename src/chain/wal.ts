@@ -77,6 +77,17 @@ export class WriteAheadLog {
   }
 
   /**
+   * Forgets every record without waiting for the disk. Only for records the reader ignores once
+   * they are stale (the consensus snapshots of a height that is committed, and stored durably,
+   * before this is called): a crash before the next append's fsync leaves either those old
+   * records or none, which read the same; that fsync makes the truncation durable together with
+   * the new record. Saves the two fsyncs and the rename of `reset` on every height.
+   */
+  discard(): void {
+    ftruncateSync(this.requireOpen(), 0);
+  }
+
+  /**
    * Replaces the whole log with `records` atomically (write a new file, fsync, rename): used when
    * a height is committed and the records of older heights are no longer needed.
    */

@@ -73,7 +73,7 @@ interface Candidate {
  *
  * The path of a block: getValue → reap mempool → prepareProposal → executeBlock → propose;
  * a peer's proposal → links and roots checked by executing it → driver; decide → block store
- * (synced) → application commit → mempool update → WAL reset → next height.
+ * (synced) → application commit → WAL discard → mempool update → next height.
  */
 export class ChainRunner {
   readonly chainId: string;
@@ -356,7 +356,8 @@ export class ChainRunner {
     this.lastHeader = candidate.block.header;
     this.candidates.clear();
     this.validity.clear();
-    this.o.wal.reset();
+    // The block is in the store (synced), so this height's snapshots are stale: see discard().
+    this.o.wal.discard();
     await this.o.mempool.update(height, candidate.block.txs);
     const latency = this.now() - this.heightStartedAt;
     this.heightStartedAt = this.now();

@@ -92,7 +92,9 @@ export class KvStore {
     ops.push({ type: 'put', sublevel: this.level, key: META, value: encode([META_VERSION, height, stateRoot]) });
     // Bumped on both sides of the write: a read that overlaps it in any way is retried.
     this.generation++;
-    await this.db.batch(ops, { sync: true });
+    // Not synced: the block is already in the (synced) block store, and a node that loses this
+    // write in a power cut replays the block at start (docs/execution.md, 'Crash recovery').
+    await this.db.batch(ops, { sync: false });
     this.meta = { height, stateRoot };
     for (const [a, n] of ws.nonces) this.cacheNonce(a, n);
     this.generation++;
