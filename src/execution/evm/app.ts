@@ -25,7 +25,7 @@ import type { Overlay } from './overlay.js';
 import { EvmQueries } from './query.js';
 import { evmResultsRoot, type EvmTxResult } from './receipts.js';
 import { evmGenesisStateRoot, evmNextStateRoot } from './root.js';
-import { SenderCache } from './sender-cache.js';
+import { CheckedTxCache, SenderCache } from './sender-cache.js';
 import { evmStatelessSpec, evmStatelessVerdict } from './stateless.js';
 import { EvmStore } from './store.js';
 import { checkEvmTx, EVM_TX_LIMITS, evmTxHashHex, type CheckedEvmTx, type EvmTxLimits } from './tx.js';
@@ -59,6 +59,7 @@ export class EvmApplication implements Application {
   private readonly executions: CandidateExecutions<Execution>;
   private executionSeq = 0;
   private readonly senders = new SenderCache();
+  private readonly checkedTxs = new CheckedTxCache<CheckedEvmTx>();
   private readonly queries: EvmQueries;
   private readonly lock = new ExclusiveLock();
 
@@ -217,9 +218,12 @@ export class EvmApplication implements Application {
 
   private checked(tx: Uint8Array): CheckedEvmTx {
     const hashHex = evmTxHashHex(tx);
+    const hit = this.checkedTxs.get(hashHex);
+    if (hit) return hit;
     const known = this.senders.get(hashHex);
     const c = checkEvmTx(tx, this.common, this.limits, known);
     if (known === undefined) this.senders.set(hashHex, c.sender);
+    this.checkedTxs.set(hashHex, c);
     return c;
   }
 

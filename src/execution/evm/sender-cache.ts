@@ -26,3 +26,25 @@ export class SenderCache {
     return this.map.size;
   }
 }
+
+/**
+ * Decoded and checked txs by hash. The mempool's checkTx, its recheck after every block, the
+ * proposal and the execution of a block all see the same bytes; decoding them with EthereumJS
+ * (RLP, then the tx object, then the canonical re-serialization check) cost about a tenth of a
+ * validator's time at saturation (docs/evm.md, "Profile"), so it happens once per tx. Entries are
+ * frozen EthereumJS txs, never mutated after the check.
+ */
+export class CheckedTxCache<T> {
+  private readonly map = new Map<string, T>();
+
+  constructor(private readonly limit = 1 << 14) {}
+
+  get(hashHex: string): T | undefined {
+    return this.map.get(hashHex);
+  }
+
+  set(hashHex: string, value: T): void {
+    if (this.map.size >= this.limit && !this.map.has(hashHex)) this.map.clear();
+    this.map.set(hashHex, value);
+  }
+}
