@@ -1,11 +1,11 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BsnError } from '../../errors.js';
+import type { FastifyInstance } from 'fastify';
 import type { CityNode } from '../../node/index.js';
 import { requireAppAdmin } from '../rest/admin.js';
 import type { RequestAuthenticator } from '../rest/auth.js';
-import { authenticate, keepRawBody, type AuthHook } from '../rest/hook.js';
+import { authenticate, type AuthHook } from '../rest/hook.js';
+import { prepareSignedScope } from '../rest/scope.js';
 import type { GatewayStore } from '../store.js';
-import { EventsError, EventsUpgradeRequiredError } from './errors.js';
+import { EventsUpgradeRequiredError } from './errors.js';
 import { createWebhookSchema, deleteWebhookSchema, eventsSocketSchema, getWebhookSchema, listWebhooksSchema } from './schemas.js';
 import { EventSources } from './source.js';
 import { WebhookStore } from './webhook-store.js';
@@ -44,19 +44,6 @@ const WEBHOOK_BODY_BYTES = 64 * 1024;
 type AppParams = { appId: string };
 type HookParams = AppParams & { id: string };
 
-function errorReply(err: unknown, onError: (err: unknown) => void): { status: number; body: { error: { code: string; message: string } } } {
-  const fe = err as Partial<FastifyError>;
-  if (err instanceof EventsError) return { status: err.httpStatus, body: { error: { code: err.code, message: err.message } } };
-  if (fe.validation) return { status: 400, body: { error: { code: 'REST_BAD_REQUEST', message: fe.message ?? 'invalid request' } } };
-  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, body: { error: { code: 'REST_BODY_TOO_LARGE', message: fe.message ?? 'request body too large' } } };
-  // The raw-body parser's REST_BAD_JSON, and fastify's own 4xx (bad content type, length...).
-  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return { status: fe.statusCode, body: { error: { code: err instanceof BsnError ? err.code : (fe.code ?? 'REST_BAD_REQUEST'), message: fe.message ?? '' } } };
-  }
-  onError(err);
-  return { status: 500, body: { error: { code: 'EVENTS_INTERNAL', message: 'internal error' } } };
-}
-
 /**
  * Registers the event routes in their own scope and starts the webhook dispatcher; the
  * dispatcher, the sockets' feeds and the pollers stop when `app` closes (before the gateway
@@ -91,19 +78,8 @@ interface RouteDeps extends RegisterEventsOptions {
 function routes(scope: FastifyInstance, deps: RouteDeps): void {
   const { node, onError, limits, sources, dispatcher, sockets } = deps;
   // Unknown app first, then the signature, then (webhooks) the admin rule, and only then the schema.
-  const knownApp = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const appId = (request.params as Partial<AppParams>).appId ?? '';
-    if (!node.chains.has(appId)) await reply.code(404).send({ error: { code: 'APP_NOT_FOUND', message: `this node hosts no app '${appId.slice(0, 100)}'` } });
-  };
   const admin = requireAppAdmin('appId');
-
-  keepRawBody(scope);
-  scope.setErrorHandler((err, _request, reply) => {
-    const { status, body } = errorReply(err, onError);
-    void reply.code(status).send(body);
-  });
-  scope.addHook('preValidation', knownApp);
-  scope.addHook('preValidation', deps.access ?? authenticate(deps.authenticator, { appIdParam: 'appId' }));
+  prepareSignedScope(scope, { node, onError, access: deps.access ?? authenticate(deps.authenticator, { appIdParam: 'appId' }) });
 
   scope.route<{ Params: AppParams }>({
     method: 'GET',

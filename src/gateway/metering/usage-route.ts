@@ -1,9 +1,10 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { CityNode } from '../../node/index.js';
 import type { RequestAuthenticator } from '../rest/auth.js';
 import { requireAppAdmin } from '../rest/admin.js';
-import { authenticate, keepRawBody, type AuthHook } from '../rest/hook.js';
-import { RestBadRequestError, RestError, RestUnknownAppError } from '../rest/routes-errors.js';
+import { authenticate, type AuthHook } from '../rest/hook.js';
+import { prepareSignedScope } from '../rest/scope.js';
+import { RestBadRequestError } from '../rest/routes-errors.js';
 import { errorSchema, SECURITY_SCHEME } from '../rest/routes-schemas.js';
 import { utcDay } from '../quota/limits.js';
 import type { Meter } from './meter.js';
@@ -54,15 +55,6 @@ function parseDay(value: string, name: string): number {
   return ms;
 }
 
-function errorReply(err: unknown, onError: (err: unknown) => void): { status: number; body: { error: { code: string; message: string } } } {
-  const fe = err as Partial<FastifyError>;
-  if (fe.validation) return { status: 400, body: { error: { code: 'REST_BAD_REQUEST', message: fe.message ?? 'invalid request' } } };
-  if (err instanceof RestError) return { status: err.httpStatus, body: { error: { code: err.code, message: err.message } } };
-  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) return { status: fe.statusCode, body: { error: { code: fe.code ?? 'REST_BAD_REQUEST', message: fe.message ?? '' } } };
-  onError(err);
-  return { status: 500, body: { error: { code: 'REST_INTERNAL', message: 'internal error' } } };
-}
-
 export interface UsageRouteOptions {
   readonly node: CityNode;
   readonly meter: Meter;
@@ -78,20 +70,8 @@ export async function registerUsageRoute(app: FastifyInstance, options: UsageRou
   const { node, meter } = options;
   const clock = options.clock ?? Date.now;
   const onError = options.onError ?? (() => undefined);
-  const knownApp = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const appId = (request.params as { appId?: string }).appId ?? '';
-    if (node.chains.has(appId)) return;
-    const e = new RestUnknownAppError(`this node hosts no app '${appId.slice(0, 100)}'`);
-    await reply.code(e.httpStatus).send({ error: { code: e.code, message: e.message } });
-  };
   await app.register(async (scope) => {
-    keepRawBody(scope);
-    scope.setErrorHandler((err, _request, reply) => {
-      const { status, body } = errorReply(err, onError);
-      void reply.code(status).send(body);
-    });
-    scope.addHook('preValidation', knownApp);
-    scope.addHook('preValidation', options.access ?? authenticate(options.authenticator, { appIdParam: 'appId' }));
+    prepareSignedScope(scope, { node, onError, access: options.access ?? authenticate(options.authenticator, { appIdParam: 'appId' }) });
     scope.get<{ Params: { appId: string }; Querystring: { from?: string; to?: string } }>('/apps/:appId/usage', { schema: usageSchema, preValidation: requireAppAdmin('appId') }, async (request) => {
       const today = utcDay(clock());
       const from = request.query.from ?? request.query.to ?? today;

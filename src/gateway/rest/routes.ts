@@ -1,6 +1,5 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { decodeBlock, headerHash } from '../../chain/index.js';
-import { BsnError } from '../../errors.js';
 import { EvmApplication, evmTxHashHex, KvApplication } from '../../execution/index.js';
 import type { CityNode, HostedChain } from '../../node/index.js';
 import { EvmChainView } from '../jsonrpc/chain-view.js';
@@ -8,13 +7,13 @@ import type { GatewayStore } from '../store.js';
 import { openUserServices, usersOptionsFromConfig, type UserServices, type UsersOptions } from '../users/index.js';
 import { accessHook } from './access.js';
 import type { RequestAuthenticator } from './auth.js';
-import { keepRawBody } from './hook.js';
 import { registerApiKeyRoutes } from './routes-apikeys.js';
-import { RestBadRequestError, RestBodyTooLargeError, RestCallFailedError, RestError, RestNotFoundError, RestTxNotFoundError, RestUnknownAppError, RestWrongAppKindError } from './routes-errors.js';
+import { RestCallFailedError, RestNotFoundError, RestTxNotFoundError, RestUnknownAppError, RestWrongAppKindError } from './routes-errors.js';
 import { registerHostedTxRoute } from './routes-hosted-tx.js';
 import { blockSchema, callSchema, receiptSchema, stateSchema, submitSchema } from './routes-schemas.js';
 import { txSchema } from './routes-schemas-users.js';
 import { registerUserRoutes } from './routes-users.js';
+import { prepareSignedScope } from './scope.js';
 import { TxLookup } from './tx-lookup.js';
 
 /*
@@ -50,30 +49,6 @@ type AppParams = { appId: string };
 const hex = (bytes: Uint8Array): string => `0x${Buffer.from(bytes).toString('hex')}`;
 const bytesOf = (value: string): Uint8Array => new Uint8Array(Buffer.from(value.slice(2), 'hex'));
 
-/** `{ error: { code, message } }` with the status a typed error carries; everything else is a 500. */
-function errorReply(err: unknown, onError: (err: unknown) => void): { status: number; body: { error: Record<string, string> } } {
-  const fe = err as Partial<FastifyError>;
-  if (fe.validation) return { status: 400, body: { error: { code: new RestBadRequestError('').code, message: fe.message ?? 'invalid request' } } };
-  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    const e = new RestBodyTooLargeError(fe.message ?? 'request body too large');
-    return { status: e.httpStatus, body: { error: { code: e.code, message: e.message } } };
-  }
-  if (err instanceof RestCallFailedError) return { status: err.httpStatus, body: { error: { code: err.code, message: err.message, reason: err.reason, data: err.data } } };
-  if (err instanceof RestError) {
-    if (err.httpStatus >= 500 && err.httpStatus !== 503) onError(err);
-    return { status: err.httpStatus, body: { error: { code: err.code, message: err.message } } };
-  }
-  if (err instanceof BsnError) {
-    // Mempool rejections and the app's own refusals (bad query data...) are the caller's: 400.
-    const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : err.code === 'NODE_COMMIT_TIMEOUT' ? 504 : err.code === 'MEMPOOL_FULL' ? 503 : 400;
-    return { status, body: { error: { code: err.code, message: err.message } } };
-  }
-  // fastify's own 4xx (unsupported media type, bad content-length...), else ours to fix.
-  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) return { status: fe.statusCode, body: { error: { code: fe.code ?? 'REST_BAD_REQUEST', message: fe.message ?? '' } } };
-  onError(err);
-  return { status: 500, body: { error: { code: 'REST_INTERNAL', message: 'internal error' } } };
-}
-
 /**
  * Registers the REST routes on `app` inside their own encapsulated scope (raw-body parsers, error
  * handler), so the instance's other routes keep theirs. Register @fastify/swagger before it for
@@ -106,24 +81,8 @@ export async function registerRestRoutes(app: FastifyInstance, options: RestRout
   const services = options.services ?? (await openUserServices(options.store, options.users ?? (usersConfig && usersOptionsFromConfig(usersConfig))));
   const auth = accessHook({ authenticator: options.authenticator, apiKeys: services.apiKeys, users: services.registry });
   const lookup = new TxLookup(node, options.store, evmView);
-  const knownApp = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const appId = (request.params as Partial<AppParams>).appId ?? '';
-    if (!node.chains.has(appId)) {
-      const e = new RestUnknownAppError(`this node hosts no app '${appId.slice(0, 100)}'`);
-      await reply.code(e.httpStatus).send({ error: { code: e.code, message: e.message } });
-    }
-  };
-
   await app.register(async (scope) => {
-    keepRawBody(scope);
-    scope.setErrorHandler((err, _request, reply) => {
-      const { status, body } = errorReply(err, onError);
-      void reply.code(status).send(body);
-    });
-    // Unknown app first, then the signature, and only then the schema: an unauthenticated
-    // caller learns nothing from validation errors.
-    scope.addHook('preValidation', knownApp);
-    scope.addHook('preValidation', auth);
+    prepareSignedScope(scope, { node, access: auth, onError });
 
     scope.post<{ Params: AppParams; Querystring: { wait?: 'commit' }; Body: { tx: string } }>('/apps/:appId/transactions', { schema: submitSchema, bodyLimit }, async (request, reply) => {
       const chain = chainOf(request.params.appId);
