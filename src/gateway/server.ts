@@ -72,6 +72,12 @@ const isRpcPath = (url: string): boolean => /^\/apps\/[^/?]*\/rpc(\?|$)/.test(ur
 /** The REST error code of a status fastify answered before any REST route ran. */
 const restCodeOf = (status: number): string =>
   ({ 400: 'REST_BAD_REQUEST', 404: 'REST_ROUTE_NOT_FOUND', 405: 'REST_METHOD_NOT_ALLOWED', 413: 'REST_BODY_TOO_LARGE', 414: 'REST_URI_TOO_LONG', 415: 'REST_UNSUPPORTED_MEDIA_TYPE' })[status] ?? (status >= 500 ? 'REST_INTERNAL' : 'REST_BAD_REQUEST');
+type EventsConfig = NonNullable<CityNode['config']['gateway']>['events'];
+/** Drops the fields a config leaves out (zod gives them as undefined). */
+const present = <T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+/** The node config's `gateway.events` as the events module's options. */
+const eventsOptionsFromConfig = (c: EventsConfig): EventsOptions | undefined =>
+  c && { ...(c.webhooks && { webhooks: present(c.webhooks) }), ...(c.ws && { ws: present(c.ws) }) };
 const rpcError = (code: number, message: string) => ({ jsonrpc: '2.0', id: null, error: { code, message } });
 
 export async function startGateway(node: CityNode, options: GatewayOptions): Promise<Gateway> {
@@ -122,7 +128,8 @@ export async function startGateway(node: CityNode, options: GatewayOptions): Pro
     const access = accessHook({ authenticator, apiKeys: services.apiKeys, users: services.registry });
     await registerRestRoutes(app, { node, authenticator, onError, store, services, ...(options.rest.maxBodyBytes !== undefined && { maxBodyBytes: options.rest.maxBodyBytes }) });
     // WebSocket events and webhooks (docs/gateway-events.md); the webhook dispatcher stops when the app closes, before the store.
-    await registerEvents(app, { node, authenticator, access, store, onError, ...(options.events && { options: options.events }) });
+    const events = options.events ?? eventsOptionsFromConfig(node.config.gateway?.events);
+    await registerEvents(app, { node, authenticator, access, store, onError, ...(events && { options: events }) });
     await accounting.registerUsageRoute(authenticator, access);
   }
 

@@ -62,6 +62,23 @@ export const nodeConfigSchema = z.strictObject({
         .refine((u) => (u.caPassphraseFile === undefined) !== (u.caPassphraseEnv === undefined), 'give exactly one of caPassphraseFile, caPassphraseEnv')
         .refine((u) => (u.vaultSecretFile === undefined) !== (u.vaultSecretEnv === undefined), 'give exactly one of vaultSecretFile, vaultSecretEnv')
         .optional(),
+      /** Webhook delivery and event sockets (docs/gateway-events.md); defaults when absent. */
+      events: z
+        .strictObject({
+          webhooks: z
+            .strictObject({
+              retryBaseMs: z.number().int().min(1).optional(),
+              retryMaxMs: z.number().int().min(1).optional(),
+              maxAgeMs: z.number().int().min(1).optional(),
+              timeoutMs: z.number().int().min(1).optional(),
+              maxPerApp: z.number().int().min(1).optional(),
+              /** The only hosts webhooks may post to (`host` exact, `.example.com` any subdomain). */
+              allowedHosts: z.array(z.string().min(1)).optional(),
+            })
+            .optional(),
+          ws: z.strictObject({ maxSubscriptions: z.number().int().min(1).optional(), maxMessageBytes: z.number().int().min(64).optional() }).optional(),
+        })
+        .optional(),
       /** Per-app quotas (docs/gateway-quotas.md): the default for every app, overridden per app id; none when absent. */
       quotas: z.strictObject({ default: quotaLimits.optional(), apps: z.record(z.string().min(1), quotaLimits).optional() }).optional(),
     })

@@ -12,7 +12,7 @@ export interface ChainSpec {
   readonly appState?: unknown;
 }
 
-export async function startSingleNode(chains: readonly (string | ChainSpec)[]): Promise<{ node: CityNode; stop: () => Promise<void>; /** The node's PKI, to issue user certificates (removed by stop). */ pki: TestPki }> {
+export async function startSingleNode(chains: readonly (string | ChainSpec)[], /** Extra top-level node config fields (e.g. `gateway`). */ extraConfig: Record<string, unknown> = {}): Promise<{ node: CityNode; stop: () => Promise<void>; /** The node's PKI, to issue user certificates (removed by stop). */ pki: TestPki }> {
   const pki = await makeTestPki();
   const leaf = await pki.issue('node1');
   const crls = await pki.crls();
@@ -36,6 +36,7 @@ export async function startSingleNode(chains: readonly (string | ChainSpec)[]): 
       http: { listen: '127.0.0.1:0' },
       chains: specs.map((c) => ({ genesis: `${c.chainId}.json` })),
       mempool: { verifyWorkers: 1 },
+      ...extraConfig,
     }),
     dir,
   );
