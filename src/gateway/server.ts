@@ -89,7 +89,7 @@ export async function startGateway(node: CityNode, options: GatewayOptions): Pro
   const endpoint = (chainId: string): ChainEndpoint | undefined => {
     if (!endpoints.has(chainId)) {
       const view = node.chains.has(chainId) ? EvmChainView.of(node, chainId) : undefined;
-      endpoints.set(chainId, view ? { view, http: createJsonRpcHandler(view, { limits, onInternalError: (_m, e) => onError(e), hooks: accounting.rpcHooks }), poller: new CommitPoller(view, onError) } : null);
+      endpoints.set(chainId, view ? { view, http: createJsonRpcHandler(view, { limits, onInternalError: (_m, e) => onError(e), hooks: accounting.rpcHooks }), poller: new CommitPoller(view, onError, (wake) => node.onCommitted(chainId, wake)) } : null);
     }
     return endpoints.get(chainId) ?? undefined;
   };

@@ -122,10 +122,19 @@ export class CommitPoller<S extends HeightSource = EvmChainView> {
   private timer: NodeJS.Timeout | undefined;
   private seen = 0;
   private busy = false;
+  private again = false;
 
+  private unsubscribe: (() => void) | undefined;
+
+  /**
+   * `subscribe`, when given, tells the poller at once of each commit (CityNode.onCommitted), so
+   * listeners hear of a block as soon as it is committed; the poll every POLL_MS stays as the
+   * fallback for heights that arrive another way (block sync).
+   */
   constructor(
     private readonly view: S,
     private readonly onError: (err: unknown) => void,
+    private readonly subscribe?: (wake: () => void) => () => void,
   ) {}
 
   attach(listener: CommitListener<S>): void {
@@ -133,6 +142,7 @@ export class CommitPoller<S extends HeightSource = EvmChainView> {
     if (this.timer) return;
     this.seen = this.view.height;
     this.timer = setInterval(() => void this.tick(), POLL_MS);
+    this.unsubscribe = this.subscribe?.(() => void this.tick());
   }
 
   detach(listener: CommitListener<S>): void {
@@ -143,16 +153,25 @@ export class CommitPoller<S extends HeightSource = EvmChainView> {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
   }
 
   private async tick(): Promise<void> {
-    if (this.busy) return;
+    // A wake-up while a pass runs is not dropped: the pass goes round once more.
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
     this.busy = true;
     try {
-      while (this.seen < this.view.height) {
-        const h = ++this.seen;
-        for (const listener of [...this.listeners]) await listener.onBlock(this.view, h);
-      }
+      do {
+        this.again = false;
+        while (this.seen < this.view.height) {
+          const h = ++this.seen;
+          for (const listener of [...this.listeners]) await listener.onBlock(this.view, h);
+        }
+      } while (this.again);
     } catch (err) {
       this.onError(err);
     } finally {

@@ -48,6 +48,8 @@ export class CityNode {
   /** chainId/txHash → resolvers of clients waiting for that tx to commit. */
   /** Commit waits per `<chainId>/<tx hash>`: resolved with the height, or rejected (cancel, timeout, stop). */
   private readonly waiters = new Map<string, CommitWait[]>();
+  /** Told each height a hosted chain commits (after the application committed it). */
+  private readonly commitListeners = new Map<string, Set<(height: number) => void>>();
   private p2pPort = 0;
 
   /** One set of signature-checking threads for every chain this node hosts. */
@@ -122,6 +124,20 @@ export class CityNode {
         mempool: c.mempool.count,
         caughtUp: c.sync.isCaughtUp,
       })),
+    };
+  }
+
+  /**
+   * Calls `listener` with each height chain `chainId` commits from now on, once its state is
+   * committed (so reads at that height see it); returns the function that stops it. Listeners
+   * must not throw and should return quickly: they run on the chain's commit path.
+   */
+  onCommitted(chainId: string, listener: (height: number) => void): () => void {
+    let set = this.commitListeners.get(chainId);
+    if (!set) this.commitListeners.set(chainId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
     };
   }
 
@@ -223,6 +239,7 @@ export class CityNode {
         // Peers that missed this height's votes (restarted, partitioned) learn it here and block-sync it.
         sync.announce();
         this.notifyCommitted(chainId, (tx) => suite.hash(tx), block.txs, block.header.height);
+        for (const listener of this.commitListeners.get(chainId) ?? []) listener(block.header.height);
         this.metrics.height.set({ chain: chainId }, block.header.height);
         this.metrics.committedTxs.inc({ chain: chainId }, block.txs.length);
         this.metrics.commitLatency.observe({ chain: chainId }, latencyMs / 1000);

@@ -63,14 +63,15 @@ export class AppEventSource implements HeightSource {
     private readonly chain: HostedChain,
     private readonly view: EvmChainView | undefined,
     onError: (err: unknown) => void,
+    subscribe: (wake: () => void) => () => void,
   ) {
-    this.poller = new CommitPoller<AppEventSource>(this, onError);
+    this.poller = new CommitPoller<AppEventSource>(this, onError, subscribe);
   }
 
   /** The source of app `appId`, or undefined when this node does not host it. */
   static of(node: CityNode, appId: string, onError: (err: unknown) => void): AppEventSource | undefined {
     const chain = node.chains.get(appId);
-    return chain ? new AppEventSource(appId, chain, EvmChainView.of(node, appId), onError) : undefined;
+    return chain ? new AppEventSource(appId, chain, EvmChainView.of(node, appId), onError, (wake) => node.onCommitted(appId, wake)) : undefined;
   }
 
   /** Whether log events exist here. */
