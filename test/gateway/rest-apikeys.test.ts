@@ -120,7 +120,9 @@ test('API keys: admin-made, read-only, per app, revocable', { timeout: 180_000 }
     );
     for (const id of made) assert.equal((await send(kvAdmin, 'DELETE', `/apps/kv/apikeys/${id}`)).status, 204);
     await fc.assert(
-      fc.asyncProperty(fc.string({ maxLength: 80 }), async (id) => {
+      // '.' and '..' are dot segments: fetch removes them from the path it sends, so the request
+      // the gateway gets is not the one that was signed (401), whatever the id.
+      fc.asyncProperty(fc.string({ maxLength: 80 }).filter((id) => id !== '.' && id !== '..'), async (id) => {
         const before = await ids();
         const reply = await send(kvAdmin, 'DELETE', `/apps/kv/apikeys/${encodeURIComponent(id)}`);
         assert.ok(reply.status === 404 || reply.status === 400, `${reply.status} for ${id}`);
