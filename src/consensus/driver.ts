@@ -1,6 +1,6 @@
 /**
- * The driver: owns one height's message log and vote keeper, checks every message before it
- * counts, decides which input of Algorithm 1 applies (state-machine.ts), signs what the state
+ * The driver: keeps one height's message log (message-log.ts checks every message before it
+ * counts), decides which input of Algorithm 1 applies (state-machine.ts), signs what the state
  * machine asks for, and returns every effect as a `DriverOutput` for the host to perform.
  * It holds no clock, no socket and no disk; it is deterministic given its calls.
  */
@@ -8,16 +8,15 @@ import type { PrivateKey, Suite } from '../crypto/index.js';
 import { makeCommitCertificate, verifyCommitCertificate, type CommitCertificate } from './certificate.js';
 import { DEFAULT_CONSENSUS_CONFIG, timeoutDuration, validateConfig, type ConsensusConfig } from './config.js';
 import { InvalidCommitCertificateError, InvalidSnapshotError } from './errors.js';
-import type { Evidence } from './evidence.js';
-import type { DriverOutput, RejectReason } from './outputs.js';
-import { checkSnapshot, messageSlot, SignGuard, type ConsensusSnapshot } from './recovery.js';
-import { signProposal, signVote, validatorAddress, valueIdOf, verifyProposalSignature, verifyVoteSignature } from './sign.js';
+import { MessageLog } from './message-log.js';
+import type { DriverOutput } from './outputs.js';
+import { checkSnapshot, SignGuard, type ConsensusSnapshot } from './recovery.js';
+import { signProposal, signVote, validatorAddress, valueIdOf } from './sign.js';
 import { apply, initialState, type ApplyFn, type Input, type Output, type ProposedValue, type RoundState } from './state-machine.js';
-import type { Address, ConsensusMessage, Height, Proposal, Round, Step, TimeoutKind, ValueId, Vote } from './types.js';
+import type { Address, ConsensusMessage, Height, Round, Step, TimeoutKind, ValueId } from './types.js';
 import { NIL_ROUND } from './types.js';
 import type { ValidatorSet } from './validator-set.js';
 import { VoteKeeper, type Quorums } from './vote-keeper.js';
-import { wellFormed } from './well-formed.js';
 
 /** Replaceable parts, so the simulator can run deliberately broken engines and show it catches them. */
 export interface DriverSeams {
@@ -38,8 +37,7 @@ export interface DriverOptions {
   readonly seams?: DriverSeams;
 }
 
-// Bounds on what a Byzantine peer can make us store per height.
-const MAX_PROPOSALS_PER_ROUND = 4;
+// A bound on what Byzantine peers can make us store for the next height.
 const MAX_FUTURE_MESSAGES = 4096;
 
 export class Driver {
@@ -47,13 +45,11 @@ export class Driver {
   private readonly config: ConsensusConfig;
   private readonly applyFn: ApplyFn;
   private validators: ValidatorSet;
-  private keeper: VoteKeeper;
+  private log: MessageLog;
   private state: RoundState;
   private guard: SignGuard;
-  private proposals = new Map<Round, Proposal[]>();
   private validity = new Map<ValueId, boolean>();
   private fired = new Set<string>();
-  private reported = new Set<string>();
   private future: ConsensusMessage[] = [];
   private waiting = true;
   private restored: ConsensusSnapshot | null = null;
@@ -65,7 +61,7 @@ export class Driver {
     this.applyFn = options.seams?.apply ?? apply;
     this.address = options.privateKey ? validatorAddress(options.suite, options.privateKey.publicKey) : null;
     this.validators = options.validators;
-    this.keeper = this.newKeeper();
+    this.log = this.newLog(options.height);
     this.state = initialState(options.height);
     this.guard = new SignGuard(options.height);
   }
@@ -119,7 +115,7 @@ export class Driver {
    * eventually receive; relaying these is how a host provides that.
    */
   gossipMessages(): ConsensusMessage[] {
-    return [...[...this.proposals.values()].flat(), ...this.keeper.all()];
+    return this.log.all();
   }
 
   /** Begins the current height: at once, after the empty-blocks interval, or when there is something to order. */
@@ -163,7 +159,7 @@ export class Driver {
 
   receive(message: ConsensusMessage): DriverOutput[] {
     return this.run(() => {
-      const reason = this.ingest(message);
+      const reason = this.log.ingest(message);
       if (reason) this.out.push({ kind: 'rejected', reason, message });
       else if (this.waiting && message.height === this.height) this.startRound(0);
     });
@@ -180,7 +176,7 @@ export class Driver {
     if (valueId !== certificate.valueId) throw new InvalidCommitCertificateError('the value does not hash to the certified block hash');
     return this.run(() => {
       const body = { type: 'precommit' as const, height: certificate.height, round: certificate.round, valueId };
-      for (const s of certificate.signatures) this.keeper.add({ kind: 'vote', ...body, validator: s.validator, signature: s.signature });
+      for (const s of certificate.signatures) this.log.keeper.add({ kind: 'vote', ...body, validator: s.validator, signature: s.signature });
       this.waiting = false;
       this.synced = certificate;
       this.transition({ kind: 'proposalAndPrecommitValue', proposal: { round: certificate.round, validRound: NIL_ROUND, value, valueId } }); // L49
@@ -191,13 +187,11 @@ export class Driver {
   nextHeight(validators: ValidatorSet): DriverOutput[] {
     const height = this.height + 1;
     this.validators = validators;
-    this.keeper = this.newKeeper();
+    this.log = this.newLog(height);
     this.state = initialState(height);
     this.guard = new SignGuard(height);
-    this.proposals = new Map();
     this.validity = new Map();
     this.fired = new Set();
-    this.reported = new Set();
     this.waiting = true;
     this.restored = null;
     this.synced = null;
@@ -208,8 +202,18 @@ export class Driver {
     return out;
   }
 
-  private newKeeper(): VoteKeeper {
-    return new VoteKeeper(this.validators, this.options.seams?.quorums?.(this.validators));
+  private newLog(height: Height): MessageLog {
+    const { suite, chainId } = this.options;
+    const keeper = new VoteKeeper(this.validators, this.options.seams?.quorums?.(this.validators));
+    return new MessageLog({
+      suite,
+      chainId,
+      height,
+      validators: this.validators,
+      keeper,
+      onNextHeight: (m) => void (this.future.length < MAX_FUTURE_MESSAGES && this.future.push(m)),
+      onEvidence: (evidence) => this.out.push({ kind: 'evidence', evidence }),
+    });
   }
 
   private run(body: () => void): DriverOutput[] {
@@ -222,50 +226,6 @@ export class Driver {
   private startRound(round: Round): void {
     this.waiting = false;
     this.transition({ kind: 'newRound', round, isProposer: this.validators.proposer(round) === this.address }); // L11
-  }
-
-  // ---- checking messages -------------------------------------------------------------------
-
-  private ingest(m: ConsensusMessage): RejectReason | null {
-    if (!wellFormed(m, this.options.suite.hashLength)) return 'malformed';
-    if (m.height !== this.height) {
-      if (m.height !== this.height + 1) return 'wrongHeight';
-      if (this.future.length < MAX_FUTURE_MESSAGES) this.future.push(m);
-      return null;
-    }
-    return m.kind === 'vote' ? this.ingestVote(m) : this.ingestProposal(m);
-  }
-
-  private ingestVote(v: Vote): RejectReason | null {
-    const member = this.validators.get(v.validator);
-    if (!member) return 'notValidator';
-    // A copy of a vote already counted changes nothing; skipping it before the signature check
-    // keeps re-gossip cheap. A different vote for the same slot is checked and becomes evidence.
-    if (this.keeper.has(v)) return null;
-    if (!verifyVoteSignature(this.options.suite, member.publicKey, v, this.options.chainId)) return 'badSignature';
-    const result = this.keeper.add(v);
-    if (result.kind === 'equivocation') this.report(`${v.validator}/${messageSlot(v)}`, result.evidence);
-    return null;
-  }
-
-  private ingestProposal(p: Proposal): RejectReason | null {
-    const member = this.validators.get(p.proposer);
-    if (!member) return 'notValidator';
-    if (this.validators.proposer(p.round) !== p.proposer) return 'notProposer';
-    const list = this.proposals.get(p.round) ?? [];
-    if (list.some((q) => q.valueId === p.valueId && q.validRound === p.validRound)) return null;
-    if (valueIdOf(this.options.suite, p.value) !== p.valueId) return 'badValueId';
-    if (!verifyProposalSignature(this.options.suite, member.publicKey, p, this.options.chainId)) return 'badSignature';
-    if (list.length > 0) this.report(`${p.proposer}/${p.round}/proposal`, { kind: 'duplicateProposal', first: list[0]!, second: p });
-    // An equivocating proposer's second value is kept too: a quorum may form on either.
-    if (list.length < MAX_PROPOSALS_PER_ROUND) this.proposals.set(p.round, [...list, p]);
-    return null;
-  }
-
-  private report(key: string, evidence: Evidence): void {
-    if (this.reported.has(key)) return;
-    this.reported.add(key);
-    this.out.push({ kind: 'evidence', evidence });
   }
 
   private isValid(p: ProposedValue): boolean {
@@ -294,23 +254,23 @@ export class Driver {
   }
 
   private tryDecide(): boolean {
-    for (const { round, valueId } of this.keeper.decidable()) {
-      const p = this.proposals.get(round)?.find((q) => q.valueId === valueId);
+    for (const { round, valueId } of this.log.keeper.decidable()) {
+      const p = this.log.proposalsAt(round).find((q) => q.valueId === valueId);
       if (p && this.isValid(p)) return this.transition({ kind: 'proposalAndPrecommitValue', proposal: p }); // L49
     }
     return false;
   }
 
   private trySkip(): boolean {
-    const round = this.keeper.skipRound(this.state.round);
+    const round = this.log.keeper.skipRound(this.state.round);
     return round !== null && this.transition({ kind: 'skipRound', round }); // L55
   }
 
   private tryProposal(): boolean {
     if (this.state.step !== 'propose') return false;
-    for (const p of this.proposals.get(this.state.round) ?? []) {
+    for (const p of this.log.proposalsAt(this.state.round)) {
       if (p.validRound === NIL_ROUND) return this.transition({ kind: 'proposal', proposal: p, valid: this.isValid(p) }); // L22
-      if (p.validRound < p.round && this.keeper.polka(p.validRound, p.valueId)) {
+      if (p.validRound < p.round && this.log.keeper.polka(p.validRound, p.valueId)) {
         return this.transition({ kind: 'proposalAndPolkaPrevious', proposal: p, valid: this.isValid(p) }); // L28
       }
     }
@@ -320,8 +280,8 @@ export class Driver {
   private tryPolkaCurrent(): boolean {
     const { step, round } = this.state;
     if (step !== 'prevote' && step !== 'precommit') return false;
-    for (const p of this.proposals.get(round) ?? []) {
-      if (this.keeper.polka(round, p.valueId) && this.isValid(p) && this.once('L36')) {
+    for (const p of this.log.proposalsAt(round)) {
+      if (this.log.keeper.polka(round, p.valueId) && this.isValid(p) && this.once('L36')) {
         return this.transition({ kind: 'proposalAndPolkaCurrent', proposal: p }); // L36
       }
     }
@@ -331,13 +291,13 @@ export class Driver {
   private tryPrevoteQuorums(): boolean {
     const { step, round } = this.state;
     if (step !== 'prevote') return false;
-    if (this.keeper.polka(round, null)) return this.transition({ kind: 'polkaNil', round }); // L44
-    return this.keeper.polkaAny(round) && this.once('L34') && this.transition({ kind: 'polkaAny', round }); // L34
+    if (this.log.keeper.polka(round, null)) return this.transition({ kind: 'polkaNil', round }); // L44
+    return this.log.keeper.polkaAny(round) && this.once('L34') && this.transition({ kind: 'polkaAny', round }); // L34
   }
 
   private tryPrecommitAny(): boolean {
     const { round } = this.state;
-    return this.keeper.precommitAny(round) && this.once('L47') && this.transition({ kind: 'precommitAny', round }); // L47
+    return this.log.keeper.precommitAny(round) && this.once('L47') && this.transition({ kind: 'precommitAny', round }); // L47
   }
 
   // ---- performing the state machine's outputs ----------------------------------------------
@@ -375,7 +335,7 @@ export class Driver {
         const certificate =
           this.synced?.round === o.round && this.synced.valueId === o.valueId
             ? this.synced
-            : makeCommitCertificate(o.height, o.round, o.valueId, this.keeper.votes(o.round, 'precommit', o.valueId));
+            : makeCommitCertificate(o.height, o.round, o.valueId, this.log.keeper.votes(o.round, 'precommit', o.valueId));
         this.out.push({ ...o, certificate });
       }
     }
@@ -394,10 +354,6 @@ export class Driver {
   private send(m: ConsensusMessage, persistFirst: boolean): void {
     if (persistFirst) this.out.push({ kind: 'persist', snapshot: this.snapshot() });
     this.out.push({ kind: 'broadcast', message: m });
-    if (m.kind === 'vote') this.keeper.add(m);
-    else {
-      const list = this.proposals.get(m.round) ?? [];
-      if (!list.some((q) => q.valueId === m.valueId)) this.proposals.set(m.round, [...list, m]);
-    }
+    this.log.addOwn(m);
   }
 }
