@@ -1,13 +1,11 @@
-import { BsnError } from '../../errors.js';
+import { GatewayHttpError } from '../http-error.js';
 
 /*
  * Failures of event subscriptions and webhooks (docs/gateway-events.md). Each carries the HTTP
  * status the webhook routes answer with; over WebSocket the same code travels in an
  * `{ op: "error", error: { code, message } }` message and the socket stays open.
  */
-export abstract class EventsError extends BsnError {
-  abstract readonly httpStatus: number;
-}
+export abstract class EventsError extends GatewayHttpError {}
 
 /** A WebSocket message that is not JSON, not an object, or has no known `op`. */
 export class EventsBadMessageError extends EventsError {

@@ -1,4 +1,4 @@
-import { BsnError } from '../../errors.js';
+import { GatewayHttpError } from '../http-error.js';
 
 /*
  * Per-app quotas of the gateway (docs/gateway-quotas.md): requests per second with a burst, and
@@ -29,7 +29,7 @@ export function limitsFor(config: QuotaConfig | undefined, appId: string): Quota
 }
 
 /** A request refused for a quota; `retryAfterSeconds` is what the Retry-After header says. */
-export abstract class QuotaError extends BsnError {
+export abstract class QuotaError extends GatewayHttpError {
   readonly httpStatus = 429;
 
   constructor(

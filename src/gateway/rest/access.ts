@@ -1,4 +1,5 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendHttpError } from '../http-error.js';
+import type { FastifyRequest } from 'fastify';
 import { ApiKeyInvalidError, ApiKeyNotAllowedError, UserDeletedError, type ApiKeyRegistry, type UserRegistry } from '../users/index.js';
 import type { RequestAuthenticator } from './auth.js';
 import { AUTH_HEADERS } from './canonical.js';
@@ -32,10 +33,6 @@ export interface AccessOptions {
   readonly users: UserRegistry;
 }
 
-async function refuse(reply: FastifyReply, e: RestError | AuthMalformedError): Promise<void> {
-  await reply.code(e.httpStatus).send({ error: { code: e.code, message: e.message } });
-}
-
 function checkApiKey(request: FastifyRequest, header: string | string[], apiKeys: ApiKeyRegistry): string {
   if (request.routeOptions.config.apiKey !== true) throw new ApiKeyNotAllowedError('this route writes or administers: sign the request, API keys only read');
   if (typeof header !== 'string') throw new ApiKeyInvalidError(`header ${API_KEY_HEADER} is repeated`);
@@ -54,14 +51,14 @@ export function accessHook(options: AccessOptions): AuthHook {
         request.apiKeyId = checkApiKey(request, header, options.apiKeys);
       } catch (err) {
         if (!(err instanceof RestError || err instanceof AuthMalformedError)) throw err;
-        await refuse(reply, err);
+        await sendHttpError(reply, err);
       }
       return;
     }
     await signed(request, reply);
     if (reply.sent || !request.identity) return;
     if (options.users.isDeleted(request.identity.fingerprint)) {
-      await refuse(reply, new UserDeletedError(`the certificate of '${request.identity.subject}' belongs to a deleted user of this app`));
+      await sendHttpError(reply, new UserDeletedError(`the certificate of '${request.identity.subject}' belongs to a deleted user of this app`));
     }
   };
 }

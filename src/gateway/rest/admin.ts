@@ -1,3 +1,4 @@
+import { sendHttpError } from '../http-error.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthIdentity } from './auth.js';
 import { RestError } from './routes-errors.js';
@@ -32,6 +33,6 @@ export function requireAppAdmin(appIdParam = 'appId'): (request: FastifyRequest,
     if (isAppAdmin(request.identity, appId)) return;
     const who = request.identity ? `'${request.identity.subject}'` : 'an API key';
     const e = new NotAppAdminError(`${who} is not the admin of app '${appId.slice(0, 100)}' (an org certificate bound to the app)`);
-    await reply.code(e.httpStatus).send({ error: { code: e.code, message: e.message } });
+    await sendHttpError(reply, e);
   };
 }

@@ -1,12 +1,10 @@
-import { BsnError } from '../../errors.js';
+import { GatewayHttpError } from '../http-error.js';
 
 /**
  * Failures of REST request authentication. Each carries the HTTP status the gateway answers with,
  * so the fastify hook maps errors to responses without a table that could drift from the classes.
  */
-export abstract class AuthError extends BsnError {
-  abstract readonly httpStatus: number;
-}
+export abstract class AuthError extends GatewayHttpError {}
 
 /** A required X-BSN-* header is absent. */
 export class AuthMissingError extends AuthError {

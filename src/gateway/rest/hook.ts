@@ -1,3 +1,4 @@
+import { sendHttpError } from '../http-error.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BsnError } from '../../errors.js';
 import { AuthError } from './errors.js';
@@ -81,7 +82,7 @@ export function authenticate(authenticator: RequestAuthenticator, options: Authe
       request.authSuite = result.suite;
     } catch (err) {
       if (!(err instanceof AuthError)) throw err;
-      await reply.code(err.httpStatus).send({ error: { code: err.code, message: err.message } });
+      await sendHttpError(reply, err);
     }
   };
 }

@@ -1,12 +1,10 @@
-import { BsnError } from '../../errors.js';
+import { GatewayHttpError } from '../http-error.js';
 
 /*
  * Failures of the REST routes (docs/gateway.md, "REST API"). Like the AuthErrors, each carries
  * the HTTP status it is answered with; the body is always `{ error: { code, message } }`.
  */
-export abstract class RestError extends BsnError {
-  abstract readonly httpStatus: number;
-}
+export abstract class RestError extends GatewayHttpError {}
 
 /** The path names an app (chain) this node does not host. */
 export class RestUnknownAppError extends RestError {

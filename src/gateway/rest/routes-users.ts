@@ -1,3 +1,4 @@
+import { sendHttpError } from '../http-error.js';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Wallet } from 'ethers';
@@ -47,7 +48,7 @@ export function usersConfigured(services: UserServices) {
   return async (_request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (services.issuer && services.vault) return;
     const e = new UsersNotConfiguredError('user registration is not configured on this gateway (gateway.users in the node config)');
-    await reply.code(e.httpStatus).send({ error: { code: e.code, message: e.message } });
+    await sendHttpError(reply, e);
   };
 }
 

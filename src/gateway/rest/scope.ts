@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BsnError } from '../../errors.js';
 import type { CityNode } from '../../node/index.js';
+import { GatewayHttpError, sendHttpError } from '../http-error.js';
 import { keepRawBody, type AuthHook } from './hook.js';
 import { RestBadRequestError, RestBodyTooLargeError, RestCallFailedError, RestUnknownAppError } from './routes-errors.js';
 
@@ -16,12 +17,6 @@ export interface ErrorReply {
   readonly body: { readonly error: Record<string, string> };
 }
 
-/** A typed error that carries its HTTP status (RestError, EventsError, ...). */
-const statusOf = (err: BsnError): number | undefined => {
-  const status = (err as { httpStatus?: unknown }).httpStatus;
-  return typeof status === 'number' ? status : undefined;
-};
-
 /** `{ error: { code, message } }` with the status a typed error carries; everything else is a 500. */
 export function restErrorReply(err: unknown, onError: (err: unknown) => void): ErrorReply {
   const fe = err as Partial<FastifyError>;
@@ -31,12 +26,11 @@ export function restErrorReply(err: unknown, onError: (err: unknown) => void): E
     return { status: e.httpStatus, body: { error: { code: e.code, message: e.message } } };
   }
   if (err instanceof RestCallFailedError) return { status: err.httpStatus, body: { error: { code: err.code, message: err.message, reason: err.reason, data: err.data } } };
+  if (err instanceof GatewayHttpError) {
+    if (err.httpStatus >= 500 && err.httpStatus !== 503) onError(err);
+    return { status: err.httpStatus, body: { error: { code: err.code, message: err.message } } };
+  }
   if (err instanceof BsnError) {
-    const typed = statusOf(err);
-    if (typed !== undefined) {
-      if (typed >= 500 && typed !== 503) onError(err);
-      return { status: typed, body: { error: { code: err.code, message: err.message } } };
-    }
     // Mempool rejections and the app's own refusals (bad query data...) are the caller's: 400.
     const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : err.code === 'NODE_COMMIT_TIMEOUT' ? 504 : err.code === 'MEMPOOL_FULL' ? 503 : 400;
     return { status, body: { error: { code: err.code, message: err.message } } };
@@ -66,7 +60,7 @@ export function prepareSignedScope(scope: FastifyInstance, options: SignedScopeO
     const appId = (request.params as { appId?: string }).appId ?? '';
     if (node.chains.has(appId)) return;
     const e = new RestUnknownAppError(`this node hosts no app '${appId.slice(0, 100)}'`);
-    await reply.code(e.httpStatus).send({ error: { code: e.code, message: e.message } });
+    await sendHttpError(reply, e);
   });
   scope.addHook('preValidation', access);
 }
