@@ -1,6 +1,7 @@
 import type { ClassicLevel } from 'classic-level';
-import { CodecError, decode, encode, expectArray, expectBigUint, expectBytes, expectUint } from '../../codec/index.js';
+import { decode, encode, expectArray, expectBigUint, expectBytes, expectUint } from '../../codec/index.js';
 import { StateCorruptError } from '../errors.js';
+import { corruptIfCodec as corruptStore, decodeStoreMeta, encodeStoreMeta, META_KEY } from '../store-meta.js';
 import { bytesU256, u256Bytes } from './u256.js';
 import type { AccountRecord, CommittedState, EvmWriteSet } from './overlay.js';
 
@@ -20,8 +21,6 @@ function evmLevel(db: Db, chainId: string) {
  *   r/<txHash>              encode(receipt map), see receipts.ts
  *   b/<height, 12 hex>      encode(block record map), see receipts.ts
  */
-const META = 'meta';
-const META_VERSION = 1;
 const ACCOUNT_VERSION = 1;
 export const accountKey = (address: string) => `a/${address}`;
 export const storageKey = (address: string, slot: string) => `s/${address}${slot}`;
@@ -52,8 +51,8 @@ export class EvmStore implements CommittedState {
 
   static async open(db: Db, chainId: string): Promise<EvmStore> {
     const level = evmLevel(db, chainId);
-    const bytes = await level.get(META);
-    return new EvmStore(db, level, bytes === undefined ? undefined : decodeMeta(bytes));
+    const bytes = await level.get(META_KEY);
+    return new EvmStore(db, level, bytes === undefined ? undefined : decodeStoreMeta(bytes, 'evm'));
   }
 
   get initialized(): boolean {
@@ -113,7 +112,7 @@ export class EvmStore implements CommittedState {
   /** Persists one height's write set, its records and its root, durably, in one batch. */
   async commit(height: number, stateRoot: Uint8Array, ws: EvmWriteSet, extras: CommitExtras): Promise<void> {
     const ops = await this.batchOps(ws, extras);
-    ops.push({ type: 'put', sublevel: this.level, key: META, value: encode([META_VERSION, height, stateRoot]) });
+    ops.push({ type: 'put', sublevel: this.level, key: META_KEY, value: encodeStoreMeta({ height, stateRoot }) });
     // Bumped on both sides of the write: a read that overlaps it in any way does not cache.
     this.generation++;
     // Not synced: the block is already in the (synced) block store, and a node that loses this
@@ -173,20 +172,7 @@ function decodeAccount(bytes: Uint8Array): AccountRecord {
   });
 }
 
-function decodeMeta(bytes: Uint8Array): { height: number; stateRoot: Uint8Array } {
-  return corruptIfCodec('meta', () => {
-    const [version, height, root] = expectArray(decode(bytes), 'meta', 3);
-    if (expectUint(version, 'meta.version') !== META_VERSION) throw new StateCorruptError('unknown evm meta version');
-    return { height: expectUint(height, 'meta.height'), stateRoot: expectBytes(root, 'meta.stateRoot') };
-  });
-}
-
-/** Runs a decoder of stored bytes; a codec failure there means a damaged or foreign store. */
+/** A decoder of stored EVM bytes ('receipt', 'block', ...); a codec failure there means a damaged store. */
 export function corruptIfCodec<T>(what: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (cause) {
-    if (cause instanceof CodecError) throw new StateCorruptError(`evm ${what}: ${cause.message}`, { cause });
-    throw cause;
-  }
+  return corruptStore(`evm ${what}`, fn);
 }

@@ -1,6 +1,6 @@
 import type { ClassicLevel } from 'classic-level';
-import { CodecError, decode, encode, expectArray, expectBytes, expectUint } from '../../codec/index.js';
-import { StateCorruptError } from '../errors.js';
+import { decode, encode, expectUint } from '../../codec/index.js';
+import { corruptIfCodec, decodeStoreMeta, encodeStoreMeta, META_KEY } from '../store-meta.js';
 import type { WriteSet } from './root.js';
 
 type Db = ClassicLevel<string, Uint8Array>;
@@ -16,8 +16,6 @@ function kvLevel(db: Db, chainId: string) {
  *   v/<hex key>   the value
  *   n/<address>   encode(next nonce)               absent means 0
  */
-const META = 'meta';
-const META_VERSION = 1;
 const valueKey = (hexKey: string) => `v/${hexKey}`;
 const nonceKey = (address: string) => `n/${address}`;
 /** Committed nonces kept in memory; the mempool rechecks every pending tx after each block. */
@@ -37,8 +35,8 @@ export class KvStore {
 
   static async open(db: Db, chainId: string): Promise<KvStore> {
     const level = kvLevel(db, chainId);
-    const bytes = await level.get(META);
-    return new KvStore(db, level, bytes === undefined ? undefined : decodeMeta(bytes));
+    const bytes = await level.get(META_KEY);
+    return new KvStore(db, level, bytes === undefined ? undefined : decodeStoreMeta(bytes, 'kv'));
   }
 
   get initialized(): boolean {
@@ -89,7 +87,7 @@ export class KvStore {
       ops.push(v === null ? { type: 'del', sublevel: this.level, key: valueKey(k) } : { type: 'put', sublevel: this.level, key: valueKey(k), value: v });
     }
     for (const [a, n] of ws.nonces) ops.push({ type: 'put', sublevel: this.level, key: nonceKey(a), value: encode(n) });
-    ops.push({ type: 'put', sublevel: this.level, key: META, value: encode([META_VERSION, height, stateRoot]) });
+    ops.push({ type: 'put', sublevel: this.level, key: META_KEY, value: encodeStoreMeta({ height, stateRoot }) });
     // Bumped on both sides of the write: a read that overlaps it in any way is retried.
     this.generation++;
     // Not synced: the block is already in the (synced) block store, and a node that loses this
@@ -106,23 +104,6 @@ export class KvStore {
   }
 }
 
-function decodeMeta(bytes: Uint8Array): { height: number; stateRoot: Uint8Array } {
-  try {
-    const [version, height, root] = expectArray(decode(bytes), 'meta', 3);
-    if (expectUint(version, 'meta.version') !== META_VERSION) throw new StateCorruptError('unknown kv meta version');
-    return { height: expectUint(height, 'meta.height'), stateRoot: expectBytes(root, 'meta.stateRoot') };
-  } catch (cause) {
-    if (cause instanceof CodecError) throw new StateCorruptError(`kv meta: ${cause.message}`, { cause });
-    throw cause;
-  }
-}
-
 function decodeNonce(bytes: Uint8Array | undefined): number {
-  if (bytes === undefined) return 0;
-  try {
-    return expectUint(decode(bytes), 'nonce');
-  } catch (cause) {
-    if (cause instanceof CodecError) throw new StateCorruptError(`kv nonce: ${cause.message}`, { cause });
-    throw cause;
-  }
+  return bytes === undefined ? 0 : corruptIfCodec('kv nonce', () => expectUint(decode(bytes), 'nonce'));
 }
