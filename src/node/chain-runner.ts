@@ -9,7 +9,6 @@ import {
   type Block,
   type BlockHeader,
   type BlockStore,
-  type WriteAheadLog,
 } from '../chain/index.js';
 import {
   decodeCommitCertificate,
@@ -38,6 +37,23 @@ export interface ChainNetwork {
   reportInvalid(peer: string, reason: string): void;
 }
 
+/** The consensus write-ahead log as the runner uses it: durable appends, and forgetting a committed height. */
+export interface ConsensusLog {
+  append(record: Uint8Array): void;
+  discard(): void;
+}
+
+/** The clock's timers, so a simulator can run the runner on virtual time. */
+export interface ChainTimers {
+  set(ms: number, fn: () => void): unknown;
+  clear(handle: unknown): void;
+}
+
+const realTimers: ChainTimers = {
+  set: (ms, fn) => setTimeout(fn, ms),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 export interface ChainLog {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
@@ -48,7 +64,7 @@ export interface ChainRunnerOptions {
   readonly app: Application;
   readonly mempool: Mempool;
   readonly store: BlockStore;
-  readonly wal: WriteAheadLog;
+  readonly wal: ConsensusLog;
   /** The snapshot records the WAL held at open (its recovery). */
   readonly walRecords: readonly Uint8Array[];
   readonly network: ChainNetwork;
@@ -57,6 +73,8 @@ export interface ChainRunnerOptions {
   readonly limits: { readonly maxBlockBytes: number; readonly maxBlockTxs: number };
   readonly log: ChainLog;
   readonly now?: () => number;
+  /** Defaults to the real setTimeout/clearTimeout. */
+  readonly timers?: ChainTimers;
   /** Called after every committed height (metrics, subscribers). */
   readonly onCommit?: (block: Block, latencyMs: number) => void;
 }
@@ -85,7 +103,8 @@ export class ChainRunner {
   /** Proposals for later heights, validated once their parent is committed. */
   private held: { peer: string; proposal: Proposal }[] = [];
   private lastHeader: BlockHeader | undefined;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<unknown>();
+  private readonly clock: ChainTimers;
   private stopped = false;
   private heightStartedAt = 0;
   /** A getValue this node could not answer yet for lack of transactions. */
@@ -95,6 +114,7 @@ export class ChainRunner {
   constructor(private readonly o: ChainRunnerOptions) {
     this.chainId = o.genesis.file.chainId;
     this.now = o.now ?? Date.now;
+    this.clock = o.timers ?? realTimers;
     this.validatorSet = o.genesis.validators;
     this.queue = new SerialQueue((err) => o.log.warn({ chain: this.chainId, err: (err as Error).message }, 'chain event failed'));
   }
@@ -162,7 +182,7 @@ export class ChainRunner {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers) this.clock.clear(t);
     this.timers.clear();
     await this.queue.run(async () => undefined);
   }
@@ -287,10 +307,10 @@ export class ChainRunner {
   }
 
   private schedule(ms: number, step: () => DriverOutput[]): void {
-    const timer = setTimeout(() => {
+    const timer = this.clock.set(ms, () => {
       this.timers.delete(timer);
       this.enqueue(step);
-    }, ms);
+    });
     this.timers.add(timer);
   }
 
@@ -363,7 +383,7 @@ export class ChainRunner {
     this.heightStartedAt = this.now();
     this.o.onCommit?.(candidate.block, latency);
     this.o.log.info({ chain: this.chainId, height, txs: candidate.block.txs.length, latencyMs: latency }, 'committed');
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers) this.clock.clear(t);
     this.timers.clear();
     this.validatorSet = this.validatorSet.next();
     const next = this.driver.nextHeight(this.validatorSet);
