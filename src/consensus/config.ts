@@ -13,6 +13,20 @@ export interface ConsensusConfig {
   readonly createEmptyBlocks: boolean;
   /** With createEmptyBlocks, the wait before an empty height starts anyway (ms; 0 = at once). */
   readonly emptyBlocksInterval: number;
+  /**
+   * Messages for a round more than this far above the current one are refused (default
+   * DEFAULT_MAX_ROUNDS_AHEAD). Honest validators' rounds stay close: a round ends only with
+   * +2/3 of the power taking part in it, so a live quorum that runs far ahead of a validator has
+   * also been committing heights, which the laggard then block-syncs. The bound keeps a peer
+   * from making us compute proposers of, or keep votes for, rounds near 2^53.
+   */
+  readonly maxRoundsAhead?: number;
+}
+
+export const DEFAULT_MAX_ROUNDS_AHEAD = 1000;
+
+export function maxRoundsAhead(config: ConsensusConfig): number {
+  return config.maxRoundsAhead ?? DEFAULT_MAX_ROUNDS_AHEAD;
 }
 
 export const DEFAULT_CONSENSUS_CONFIG: ConsensusConfig = {
@@ -39,6 +53,10 @@ export function validateConfig(config: ConsensusConfig): ConsensusConfig {
   }
   if (!(Number.isFinite(config.emptyBlocksInterval) && config.emptyBlocksInterval >= 0)) {
     throw new InvalidConsensusConfigError(`emptyBlocksInterval must be >= 0, got ${config.emptyBlocksInterval}`);
+  }
+  const ahead = maxRoundsAhead(config);
+  if (!(ahead === Number.POSITIVE_INFINITY || (Number.isSafeInteger(ahead) && ahead >= 1))) {
+    throw new InvalidConsensusConfigError(`maxRoundsAhead must be a positive integer, got ${ahead}`);
   }
   return config;
 }

@@ -6,7 +6,7 @@
  */
 import type { PrivateKey, Suite } from '../crypto/index.js';
 import { makeCommitCertificate, verifyCommitCertificate, type CommitCertificate } from './certificate.js';
-import { DEFAULT_CONSENSUS_CONFIG, timeoutDuration, validateConfig, type ConsensusConfig } from './config.js';
+import { DEFAULT_CONSENSUS_CONFIG, maxRoundsAhead, timeoutDuration, validateConfig, type ConsensusConfig } from './config.js';
 import { InvalidCommitCertificateError, InvalidSnapshotError } from './errors.js';
 import { MessageLog } from './message-log.js';
 import type { DriverOutput } from './outputs.js';
@@ -37,8 +37,10 @@ export interface DriverOptions {
   readonly seams?: DriverSeams;
 }
 
-// A bound on what Byzantine peers can make us store for the next height.
+// Bounds on what peers can make us store for the next height: in all, and per signer (an honest
+// validator sends a few messages per round it reaches early; more is junk from a Byzantine one).
 const MAX_FUTURE_MESSAGES = 4096;
+const MAX_FUTURE_PER_SIGNER = 64;
 
 export class Driver {
   readonly address: Address | null;
@@ -51,6 +53,7 @@ export class Driver {
   private validity = new Map<ValueId, boolean>();
   private fired = new Set<string>();
   private future: ConsensusMessage[] = [];
+  private futureBySigner = new Map<Address, number>();
   private waiting = true;
   private restored: ConsensusSnapshot | null = null;
   private synced: CommitCertificate | null = null;
@@ -197,6 +200,7 @@ export class Driver {
     this.synced = null;
     const early = this.future.filter((m) => m.height === height);
     this.future = [];
+    this.futureBySigner = new Map();
     const out = this.start();
     for (const m of early) out.push(...this.receive(m));
     return out;
@@ -211,9 +215,19 @@ export class Driver {
       height,
       validators: this.validators,
       keeper,
-      onNextHeight: (m) => void (this.future.length < MAX_FUTURE_MESSAGES && this.future.push(m)),
+      currentRound: () => Math.max(this.state.round, 0),
+      maxRoundsAhead: maxRoundsAhead(this.config),
+      onNextHeight: (m) => this.keepForNextHeight(m),
       onEvidence: (evidence) => this.out.push({ kind: 'evidence', evidence }),
     });
+  }
+
+  private keepForNextHeight(m: ConsensusMessage): void {
+    const signer = m.kind === 'vote' ? m.validator : m.proposer;
+    const count = this.futureBySigner.get(signer) ?? 0;
+    if (this.future.length >= MAX_FUTURE_MESSAGES || count >= MAX_FUTURE_PER_SIGNER) return;
+    this.futureBySigner.set(signer, count + 1);
+    this.future.push(m);
   }
 
   private run(body: () => void): DriverOutput[] {

@@ -11,3 +11,4 @@ export * from './recovery.js';
 export * from './outputs.js';
 export * from './driver.js';
 export * from './encoding.js';
+export * from './authenticate.js';

@@ -4,7 +4,7 @@ import type { ConsensusSnapshot } from './recovery.js';
 import type { ConsensusMessage, Height, Round, TimeoutKind, ValueId } from './types.js';
 
 /** Why the driver dropped a message; reported so the host can score or disconnect the peer. */
-export type RejectReason = 'malformed' | 'wrongHeight' | 'notValidator' | 'notProposer' | 'badValueId' | 'badSignature';
+export type RejectReason = 'malformed' | 'wrongHeight' | 'roundTooFar' | 'notValidator' | 'notProposer' | 'badValueId' | 'badSignature';
 
 /**
  * The effects the host performs, in order. `persist` must be durable before any later output of

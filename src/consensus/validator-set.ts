@@ -14,6 +14,8 @@ export const MAX_TOTAL_VOTING_POWER = (1n << 63n) / 8n;
 // CometBFT keeps priorities within a window of twice the total power so that a validator that
 // joined long ago cannot starve the others; we use the same factor.
 const PRIORITY_WINDOW_FACTOR = 2n;
+// Recent proposers kept for repeated lookups (gossip re-checks the same few rounds).
+const PROPOSER_CACHE = 64;
 
 function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
@@ -62,15 +64,17 @@ export class ValidatorSet {
   private readonly index: ReadonlyMap<Address, number>;
   /** Priorities after round 0's proposer was chosen. */
   private readonly priorities: readonly bigint[];
-  private readonly proposers: Address[];
-  private cursor: bigint[] | undefined;
+  private readonly roundZero: Address;
+  /** Priorities after the proposer of `round` was chosen. */
+  private cursor: { round: Round; priorities: bigint[] } | undefined;
+  private readonly recent = new Map<Round, Address>();
 
   private constructor(validators: readonly Validator[], priorities: readonly bigint[], roundZero: Address) {
     this.validators = validators;
     this.totalPower = validators.reduce((sum, v) => sum + v.power, 0n);
     this.index = new Map(validators.map((v, i) => [v.address, i]));
     this.priorities = priorities;
-    this.proposers = [roundZero];
+    this.roundZero = roundZero;
   }
 
   /** The set of the first height: all priorities start at zero. */
@@ -123,17 +127,38 @@ export class ValidatorSet {
     return power * 3n > this.totalPower;
   }
 
+  /**
+   * The proposer of `round`: `round` weighted round-robin steps from round 0. A cursor walks
+   * forward (rounds are asked for mostly in increasing order) and a bounded cache keeps recent
+   * answers; a round behind the cursor is recomputed from round 0 in O(round) time and O(n)
+   * memory. Nothing here grows with the round: callers bound the rounds they ask for (the
+   * driver refuses messages more than `maxRoundsAhead` above its round).
+   */
   proposer(round: Round): Address {
     if (!Number.isSafeInteger(round) || round < 0) throw new RangeError(`round ${round} is not a round`);
-    if (!this.cursor) {
-      this.cursor = [...this.priorities];
-      rescaleAndCenter(this.cursor, this.totalPower);
+    if (round === 0) return this.roundZero;
+    const cached = this.recent.get(round);
+    if (cached !== undefined) return cached;
+    if (!this.cursor || this.cursor.round > round) this.cursor = { round: 0, priorities: this.startPriorities() };
+    const c = this.cursor;
+    let chosen = this.roundZero;
+    while (c.round < round) {
+      chosen = this.validators[incrementOnce(c.priorities, this.validators, this.totalPower)]!.address;
+      c.round++;
+      if (round - c.round < PROPOSER_CACHE) this.remember(c.round, chosen);
     }
-    while (this.proposers.length <= round) {
-      const chosen = incrementOnce(this.cursor, this.validators, this.totalPower);
-      this.proposers.push(this.validators[chosen]!.address);
-    }
-    return this.proposers[round]!;
+    return chosen;
+  }
+
+  private startPriorities(): bigint[] {
+    const p = [...this.priorities];
+    rescaleAndCenter(p, this.totalPower);
+    return p;
+  }
+
+  private remember(round: Round, address: Address): void {
+    if (this.recent.size >= PROPOSER_CACHE) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(round, address);
   }
 
   /**

@@ -11,12 +11,13 @@ import {
   type BlockStore,
 } from '../chain/index.js';
 import {
+  authenticateProposal,
   decodeCommitCertificate,
-  decodeSnapshot,
   Driver,
   encodeCommitCertificate,
-  encodeSnapshot,
+  maxRoundsAhead,
   valueIdOf,
+  type AuthenticationContext,
   type ConsensusConfig,
   type ConsensusMessage,
   type DriverOutput,
@@ -26,7 +27,9 @@ import {
 import type { Application, ExecutionResult } from '../execution/index.js';
 import type { Mempool } from './mempool/index.js';
 import type { ChainGenesis } from './genesis.js';
-import { ChainDivergenceError } from './errors.js';
+import { ChainDivergenceError, SyncedBlockMismatchError } from './errors.js';
+import { checkCommittedBlock, checkProposedBlock, type BlockLimits } from './proposal-checks.js';
+import { restoreSnapshot, WalRecordWriter } from './wal-records.js';
 import { encodeConsensusMessage } from './consensus-wire.js';
 import { SerialQueue } from './serial-queue.js';
 import { validatorSetAt, validatorSetHash } from './validator-hash.js';
@@ -49,6 +52,9 @@ export interface ChainTimers {
   clear(handle: unknown): void;
 }
 
+// Next-height proposals held: a few rounds' worth from the next proposers.
+const MAX_HELD = 16;
+
 const realTimers: ChainTimers = {
   set: (ms, fn) => setTimeout(fn, ms),
   clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
@@ -70,11 +76,18 @@ export interface ChainRunnerOptions {
   readonly network: ChainNetwork;
   readonly privateKey: PrivateKey | null;
   readonly consensus: ConsensusConfig;
-  readonly limits: { readonly maxBlockBytes: number; readonly maxBlockTxs: number };
+  readonly limits: BlockLimits;
   readonly log: ChainLog;
   readonly now?: () => number;
   /** Defaults to the real setTimeout/clearTimeout. */
   readonly timers?: ChainTimers;
+  /**
+   * TEST ONLY: puts back a fixed bug so the simulator can show it catches it. C1: no round window
+   * (a proposal's round is unbounded before its signature is checked). C2: a proposal's block is
+   * validated before the proposal is authenticated, its validity cached under the value id it
+   * claims, and commit does not re-check the block's links.
+   */
+  readonly regressions?: { readonly C1?: boolean; readonly C2?: boolean };
   /** Called after every committed height (metrics, subscribers). */
   readonly onCommit?: (block: Block, latencyMs: number) => void;
 }
@@ -98,6 +111,9 @@ export class ChainRunner {
   private driver!: Driver;
   private readonly queue: SerialQueue;
   private validatorSet: ValidatorSet;
+  /** The next height's set (this one advanced), for checking proposals held for it. */
+  private nextSet: ValidatorSet | undefined;
+  private readonly walWriter = new WalRecordWriter();
   private readonly candidates = new Map<string, Candidate>();
   private readonly validity = new Map<string, boolean>();
   /** Proposals for later heights, validated once their parent is committed. */
@@ -149,14 +165,39 @@ export class ChainRunner {
     void this.queue.run(async () => {
       if (this.stopped) return;
       if (message.kind === 'proposal' && message.height > this.driver.height) {
-        // Only the next height's proposals are worth holding (later ones come again by regossip);
-        // the bound keeps a peer from filling the buffer.
-        if (message.height === this.driver.height + 1 && this.held.length < 16) this.held.push({ peer, proposal: message });
+        // Only the next height's proposals are worth holding (later ones come again by regossip).
+        if (message.height === this.driver.height + 1) this.hold(peer, message);
         return;
       }
-      if (message.kind === 'proposal' && message.height === this.driver.height) await this.validateProposal(peer, message);
+      if (message.kind === 'proposal' && message.height === this.driver.height) {
+        if (this.o.regressions?.C2) await this.validateClaimedProposal(peer, message);
+        else {
+          // Authenticated first (C2, M8): nothing is executed for a message its proposer did not sign.
+          const reason = authenticateProposal(message, this.authContext());
+          if (reason) return this.o.network.reportInvalid(peer, `consensus message rejected: ${reason}`);
+          await this.validateProposal(peer, message);
+        }
+      }
       await this.perform(this.driver.receive(message), peer);
     });
+  }
+
+  private authContext(height = this.driver.height, validators = this.validatorSet): AuthenticationContext {
+    const round = height === this.driver.height ? Math.max(this.driver.round, 0) : 0;
+    return { suite: this.o.genesis.suite, chainId: this.chainId, height, validators, maxRound: round + this.roundsAhead() };
+  }
+
+  private roundsAhead(): number {
+    return this.o.regressions?.C1 ? Number.POSITIVE_INFINITY : maxRoundsAhead(this.o.consensus);
+  }
+
+  /** Keeps a next-height proposal, authenticated against the next height's set, bounded in number. */
+  private hold(peer: string, proposal: Proposal): void {
+    if (this.held.length >= MAX_HELD || this.held.some((h) => h.proposal.valueId === proposal.valueId && h.proposal.round === proposal.round)) return;
+    this.nextSet ??= this.validatorSet.next();
+    const reason = authenticateProposal(proposal, this.authContext(this.driver.height + 1, this.nextSet));
+    if (reason) return this.o.network.reportInvalid(peer, `held proposal rejected: ${reason}`);
+    this.held.push({ peer, proposal });
   }
 
   /** A block with its commit certificate from block sync: verified, executed, committed. */
@@ -165,6 +206,11 @@ export class ChainRunner {
       if (height !== this.o.store.height + 1) return;
       const block = decodeBlock(blockBytes);
       const certificate = decodeCommitCertificate(certificateBytes);
+      // Bound to each other before anything is executed (H5).
+      if (certificate.height !== height || block.header.height !== height) {
+        throw new SyncedBlockMismatchError(`block sync gave a certificate of height ${certificate.height} and a block of height ${block.header.height} for height ${height}`);
+      }
+      if (certificate.valueId !== valueIdOf(this.o.genesis.suite, blockBytes)) throw new SyncedBlockMismatchError(`the block of height ${height} is not the one its certificate commits`);
       await this.candidateFor(blockBytes, block);
       await this.perform(this.driver.applyCommit(certificate, blockBytes), undefined);
     });
@@ -178,6 +224,11 @@ export class ChainRunner {
       if (this.stopped || !this.driver) return;
       for (const m of this.driver.signedMessages()) this.broadcast(m);
     });
+  }
+
+  /** Resolves once every event queued so far has been handled (tests, the simulator). */
+  whenIdle(): Promise<void> {
+    return this.queue.run(async () => undefined);
   }
 
   async stop(): Promise<void> {
@@ -195,11 +246,10 @@ export class ChainRunner {
       height,
       privateKey: this.o.privateKey,
       isValid: (_h: number, value: Uint8Array) => this.validity.get(valueIdOf(this.o.genesis.suite, value)) ?? false,
-      config: this.o.consensus,
+      config: { ...this.o.consensus, maxRoundsAhead: this.roundsAhead() },
     };
-    const last = this.o.walRecords.at(-1);
-    if (last && this.o.privateKey) {
-      const snapshot = decodeSnapshot(last);
+    if (this.o.walRecords.length > 0 && this.o.privateKey) {
+      const snapshot = restoreSnapshot(this.o.genesis.suite, this.o.walRecords)!;
       if (snapshot.height === height) {
         for (const m of snapshot.signed) if (m.kind === 'proposal') this.validity.set(m.valueId, true);
         this.o.log.info({ chain: this.chainId, height, round: snapshot.round, signed: snapshot.signed.length }, 'restoring consensus from the WAL');
@@ -246,21 +296,38 @@ export class ChainRunner {
     return txs.map((tx) => this.o.mempool.has(Buffer.from(suite.hash(tx)).toString('hex')));
   }
 
-  /** Decides validity of a proposal's block before the driver sees it (the driver's check is synchronous). */
+  /**
+   * Decides validity of an authenticated proposal's block before the driver sees it (the
+   * driver's check is synchronous), keyed by the value id computed here from the value.
+   */
   private async validateProposal(peer: string, proposal: Proposal): Promise<void> {
+    const id = valueIdOf(this.o.genesis.suite, proposal.value);
+    if (this.validity.has(id)) return;
+    let ok = false;
+    try {
+      const block = decodeBlock(proposal.value);
+      const context = { suite: this.o.genesis.suite, chainId: this.chainId, parent: this.lastHeader, validators: this.validators };
+      checkProposedBlock(block, proposal.value.length, proposal.proposer, { ...context, limits: this.o.limits, now: this.now() });
+      await this.candidateFor(proposal.value, block);
+      ok = true;
+    } catch (err) {
+      this.o.log.warn({ chain: this.chainId, peer, height: proposal.height, err: (err as Error).message }, 'invalid proposal');
+      this.o.network.reportInvalid(peer, `invalid proposal: ${(err as Error).message}`);
+    }
+    this.validity.set(id, ok);
+  }
+
+  /** TEST ONLY (regressions.C2): the validation as it was before finding C2 was fixed. */
+  private async validateClaimedProposal(peer: string, proposal: Proposal): Promise<void> {
     if (this.validity.has(proposal.valueId)) return;
     let ok = false;
     try {
       const block = decodeBlock(proposal.value);
       checkBlockLinks(this.o.genesis.suite, block, this.lastHeader, this.chainId);
-      if (block.header.proposer !== proposal.proposer) throw new ChainDivergenceError('the header names another proposer');
-      if (!Buffer.from(block.header.validatorSetHash).equals(validatorSetHash(this.o.genesis.suite, this.validators))) {
-        throw new ChainDivergenceError('the header names another validator set');
-      }
       await this.candidateFor(proposal.value, block);
       ok = true;
     } catch (err) {
-      this.o.log.warn({ chain: this.chainId, peer, height: proposal.height, err: (err as Error).message }, 'invalid proposal');
+      this.o.log.warn({ chain: this.chainId, peer, err: (err as Error).message }, 'invalid proposal');
     }
     this.validity.set(proposal.valueId, ok);
   }
@@ -277,7 +344,7 @@ export class ChainRunner {
       if (this.stopped) return;
       switch (o.kind) {
         case 'persist':
-          this.o.wal.append(encodeSnapshot(o.snapshot));
+          this.o.wal.append(this.walWriter.record(o.snapshot));
           break;
         case 'broadcast':
           this.broadcast(o.message);
@@ -370,7 +437,11 @@ export class ChainRunner {
 
   /** Stores the decided block, commits its state, and moves consensus to the next height. */
   private async commit(height: number, value: Uint8Array, certificate: Uint8Array): Promise<void> {
-    const candidate = await this.candidateFor(value, decodeBlock(value));
+    const block = decodeBlock(value);
+    // A second line of defence: a decided block that does not fit its chain halts it here
+    // (a typed error, nothing stored) rather than enter the store that peers sync from.
+    if (!this.o.regressions?.C2) checkCommittedBlock(block, { suite: this.o.genesis.suite, chainId: this.chainId, parent: this.lastHeader, validators: this.validators });
+    const candidate = await this.candidateFor(value, block);
     await this.o.store.append(height, value, certificate);
     await this.o.app.commit(height, candidate.execution.executionId);
     this.lastHeader = candidate.block.header;
@@ -378,6 +449,7 @@ export class ChainRunner {
     this.validity.clear();
     // The block is in the store (synced), so this height's snapshots are stale: see discard().
     this.o.wal.discard();
+    this.walWriter.reset();
     await this.o.mempool.update(height, candidate.block.txs);
     const latency = this.now() - this.heightStartedAt;
     this.heightStartedAt = this.now();
@@ -385,10 +457,12 @@ export class ChainRunner {
     this.o.log.info({ chain: this.chainId, height, txs: candidate.block.txs.length, latencyMs: latency }, 'committed');
     for (const t of this.timers) this.clock.clear(t);
     this.timers.clear();
-    this.validatorSet = this.validatorSet.next();
+    this.validatorSet = this.nextSet ?? this.validatorSet.next();
+    this.nextSet = undefined;
     const next = this.driver.nextHeight(this.validatorSet);
     const held = this.held.filter((h) => h.proposal.height === height + 1);
     this.held = [];
+    // Held proposals were authenticated against this set when they arrived.
     for (const h of held) await this.validateProposal(h.peer, h.proposal);
     await this.perform(next, undefined);
     for (const h of held) await this.perform(this.driver.receive(h.proposal), h.peer);

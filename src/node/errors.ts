@@ -29,3 +29,18 @@ export class CommitWaitCancelledError extends BsnError {
 export class CommitTimeoutError extends BsnError {
   readonly code = 'NODE_COMMIT_TIMEOUT';
 }
+
+/** A peer's proposed block breaks a rule of this chain (links, proposer, limits, time). */
+export class InvalidProposalError extends BsnError {
+  readonly code = 'NODE_INVALID_PROPOSAL';
+}
+
+/** A block from block sync does not match the commit certificate it came with (height, value id). */
+export class SyncedBlockMismatchError extends BsnError {
+  readonly code = 'NODE_SYNCED_BLOCK_MISMATCH';
+}
+
+/** The consensus WAL holds a record that refers to a block value no earlier record carries. */
+export class WalRecordError extends BsnError {
+  readonly code = 'NODE_WAL_RECORD';
+}
