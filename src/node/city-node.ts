@@ -5,18 +5,18 @@ import type { Logger } from 'pino';
 import type { PrivateKey } from '../crypto/index.js';
 import { parseCertificatePem, readPrivateKeyPem } from '../pki/index.js';
 import { BlockStore, WriteAheadLog, checkBlockLinks, decodeBlock } from '../chain/index.js';
-import { decodeCommitCertificate, validatorAddress, verifyCommitCertificate, type ConsensusConfig, type ConsensusMessage } from '../consensus/index.js';
+import { decodeCommitCertificate, validatorAddress, valueIdOf, verifyCommitCertificate, type ConsensusConfig, type ConsensusMessage } from '../consensus/index.js';
 import { EvmApplication, evmChainIdOf, KvApplication, type Application } from '../execution/index.js';
 import type { CodecValue } from '../codec/index.js';
 import { BlockSync, CHANNEL, MessageDecodeError, PeerManager, Router } from '../p2p/index.js';
 import { ChainRunner } from './chain-runner.js';
 import { splitHostPort, type NodeConfig } from './config.js';
 import { decodeConsensusMessage } from './consensus-wire.js';
-import { CommitTimeoutError, CommitWaitCancelledError, NodeConfigError, WireFormatError } from './errors.js';
+import { CommitTimeoutError, CommitWaitCancelledError, NodeConfigError, WireFormatError, SyncedBlockMismatchError } from './errors.js';
 import { loadGenesis, type ChainGenesis } from './genesis.js';
 import { Mempool, VerifyPool } from './mempool/index.js';
 import { NodeMetrics } from './metrics.js';
-import { validatorSetAt } from './validator-hash.js';
+import { ValidatorSetHistory } from './validator-hash.js';
 
 /** One hosted app chain and everything that serves it. */
 export interface HostedChain {
@@ -247,6 +247,7 @@ export class CityNode {
         this.metrics.mempoolBytes.set({ chain: chainId }, mempool.bytes);
       },
     });
+    const validatorHistory = new ValidatorSetHistory(genesis.validators);
     const sync = new BlockSync({
       router: this.router,
       chainId,
@@ -254,7 +255,10 @@ export class CityNode {
       store: { get height() { return store.height; }, block: (h) => store.block(h), certificate: (h) => store.certificate(h), append: (h, b, c) => runner.applySyncedBlock(h, b, c) },
       verify: async (height, blockBytes, certBytes) => {
         const cert = decodeCommitCertificate(certBytes);
-        verifyCommitCertificate(cert, validatorSetAt(genesis.validators, height), suite, chainId);
+        // The certificate is bound to this block at this height before anything runs (H5).
+        if (cert.height !== height) throw new SyncedBlockMismatchError(`a certificate of height ${cert.height} came for height ${height}`);
+        if (cert.valueId !== valueIdOf(suite, blockBytes)) throw new SyncedBlockMismatchError(`the block of height ${height} is not the one its certificate commits`);
+        verifyCommitCertificate(cert, validatorHistory.at(height), suite, chainId);
         const parent = height > 1 ? decodeBlock((await store.block(height - 1))!).header : undefined;
         checkBlockLinks(suite, decodeBlock(blockBytes), parent, chainId);
       },

@@ -196,3 +196,38 @@ test('a block that consensus stored while the request was out is skipped, not he
   assert.equal(b.node.manager.score(net.ids[1]!.fingerprint), 100);
   assert.ok(!b.node.logs.entries.some((e) => e.msg === 'peer scored down'), 'the honest peer was not scored down');
 });
+
+test('H5: a peer whose verified block fails to apply is scored down and avoided; an empty answer to a claimed height costs score too', async (t) => {
+  const net = await testNet(t, ['node1', 'node2', 'node3']);
+  const chain = makeChain(6);
+  const a = await syncNode(t, net, 0, chain);
+  const b = await syncNode(t, net, 1, []);
+  // b's store refuses block 3 once, as the chain runner does for a block that does not execute
+  // to its roots (the verifier here cannot see roots).
+  const append = b.store.append.bind(b.store);
+  let refusals = 0;
+  b.store.append = async (height, block, cert) => {
+    if (height === 3 && refusals++ === 0) throw new Error('block 3 states roots this node does not compute');
+    return append(height, block, cert);
+  };
+  dialAll(b.node, [a.node]);
+  await waitFor(() => b.node.router.peersHosting(CHAIN).length === 1, 3_000, 'the peer');
+  b.sync.start();
+  await waitFor(() => b.node.logs.entries.some((e) => e.msg === 'peer scored down' && e.obj.peer === 'node1' && e.obj.offence === 'invalid'), 3_000, 'the serving peer to be scored down');
+  assert.ok(b.node.logs.entries.some((e) => e.msg === 'a synced block failed to apply'));
+  assert.equal(b.store.height, 2, 'nothing past the failed block was stored');
+  // Its claimed height was lowered to what it proved; its next announcement (after a commit) lets b go on.
+  a.sync.announce();
+  await waitFor(() => b.store.height === 6, 5_000, 'b to store block 6');
+
+  // A peer that claims height 12 and answers with nothing.
+  const liar = rawTransport(t, net, net.ids[2]!);
+  const conn = await liar.dial('127.0.0.1', b.node.port);
+  conn.on('frame', (f) => {
+    if (f.channel !== CHANNEL.sync) return;
+    const m = decodeSync(decodeEnvelope(f.payload).body);
+    if (m.type === 'getBlocks') conn.send(CHANNEL.sync, encodeEnvelope(CHAIN, encodeSync({ type: 'blocks', requestId: m.requestId, blocks: [] })));
+  });
+  conn.send(CHANNEL.control, encodeControl({ type: 'hello', version: PROTOCOL_VERSION, networkId: net.networkId, chains: [{ chainId: CHAIN, height: 12 }] }));
+  await waitFor(() => b.node.manager.score(net.ids[2]!.fingerprint) < 100, 3_000, 'the liar to lose score');
+});

@@ -274,13 +274,16 @@ export class BlockSync extends EventEmitter<BlockSyncEvents> {
     if (request?.id !== requestId || request.peer.fingerprint !== peer.fingerprint) return;
     clearTimeout(request.timer);
     this.pending = undefined;
-    if (blocks.length === 0) return this.fail(peer, new SyncRangeError(`${peer.name} has no block ${request.from}`), request.from - 1);
+    if (blocks.length === 0) {
+      // It claimed a height of at least request.from (heights only grow): an empty answer is a lie
+      // that would hold caughtUp and eth_syncing back (L8 (4)); it costs the peer score.
+      const error = new SyncRangeError(`${peer.name} claimed a height it has no block ${request.from} for`);
+      this.router.manager.penalize(peer, 'protocol', error);
+      return this.fail(peer, error, request.from - 1);
+    }
     this.applying = true;
     try {
       await this.apply(peer, request, blocks);
-    } catch (err) {
-      // The store refused (consensus may have appended the same height meanwhile): not the peer's fault.
-      this.logger.warn({ chainId: this.chainId, ...errorFields(err) }, 'block sync could not store a block');
     } finally {
       this.applying = false;
     }
@@ -304,7 +307,18 @@ export class BlockSync extends EventEmitter<BlockSyncEvents> {
         this.router.reportInvalid(peer, reason);
         return this.fail(peer, reason, b.height - 1);
       }
-      await this.store.append(b.height, b.block, b.certificate);
+      try {
+        await this.store.append(b.height, b.block, b.certificate);
+      } catch (err) {
+        // Consensus may have stored this height meanwhile: not the peer's fault. Otherwise the
+        // block verified but failed to apply (it does not execute to its roots, or does not
+        // match its certificate): the peer served it, so the peer is avoided and scored (H5).
+        if (this.store.height >= b.height) continue;
+        const reason = err instanceof Error ? err : new Error(String(err));
+        this.logger.warn({ chainId: this.chainId, peer: peer.name, height: b.height, ...errorFields(reason) }, 'a synced block failed to apply');
+        this.router.reportInvalid(peer, reason);
+        return this.fail(peer, reason, b.height - 1);
+      }
     }
   }
 }
