@@ -226,7 +226,7 @@ export class CityNode {
       privateKey: isValidator ? nodeKey : null,
       consensus: consensusConfig(this.config),
       // A proposal carries its whole block in one frame: keep blocks well under the frame limit.
-      limits: { maxBlockBytes: Math.min(1024 * 1024, Math.floor(this.config.p2p.maxFrameBytes / 2)), maxBlockTxs: 5000 },
+      limits: { maxBlockBytes: Math.min(1024 * 1024, Math.floor(this.config.p2p.maxFrameBytes / 2)), maxBlockTxs: 5000, maxBlockDriftMs: this.config.consensus.maxBlockDriftMs },
       log: chainLog,
       network: {
         broadcastConsensus: (bytes) => this.router.broadcast(chainId, CHANNEL.consensus, bytes),
@@ -296,6 +296,7 @@ function consensusConfig(config: NodeConfig): ConsensusConfig {
     },
     createEmptyBlocks: c.emptyBlocksIntervalMs > 0,
     emptyBlocksInterval: c.emptyBlocksIntervalMs,
+    maxRoundsAhead: c.maxRoundsAhead,
   };
 }
 

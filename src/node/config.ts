@@ -92,8 +92,12 @@ export const nodeConfigSchema = z.strictObject({
       timeoutDeltaMs: z.number().int().min(0).default(500),
       /** 0: a block only when there are transactions; otherwise at least one block per interval. */
       emptyBlocksIntervalMs: z.number().int().min(0).default(0),
+      /** Messages more than this many rounds above the current round are refused (C1, M9). */
+      maxRoundsAhead: z.number().int().min(1).max(1_000_000).default(1000),
+      /** A peer's proposed block may be at most this far past this node's clock (M7). */
+      maxBlockDriftMs: z.number().int().min(100).default(10_000),
     })
-    .default({ timeoutProposeMs: 1000, timeoutPrevoteMs: 500, timeoutPrecommitMs: 500, timeoutDeltaMs: 500, emptyBlocksIntervalMs: 0 }),
+    .default({ timeoutProposeMs: 1000, timeoutPrevoteMs: 500, timeoutPrecommitMs: 500, timeoutDeltaMs: 500, emptyBlocksIntervalMs: 0, maxRoundsAhead: 1000, maxBlockDriftMs: 10_000 }),
   mempool: z
     .strictObject({
       maxTxs: z.number().int().min(1).default(10_000),
