@@ -1,15 +1,5 @@
 import type { CodecValue } from '../codec/index.js';
-import type { PrivateKey } from '../crypto/index.js';
-import {
-  checkBlockLinks,
-  decodeBlock,
-  encodeBlock,
-  headerHash,
-  txRoot,
-  type Block,
-  type BlockHeader,
-  type BlockStore,
-} from '../chain/index.js';
+import { checkBlockLinks, decodeBlock, encodeBlock, headerHash, txRoot, type Block, type BlockHeader } from '../chain/index.js';
 import {
   authenticateProposal,
   decodeCommitCertificate,
@@ -18,79 +8,24 @@ import {
   maxRoundsAhead,
   valueIdOf,
   type AuthenticationContext,
-  type ConsensusConfig,
   type ConsensusMessage,
   type DriverOutput,
   type Proposal,
   type ValidatorSet,
 } from '../consensus/index.js';
-import type { Application, ExecutionResult } from '../execution/index.js';
-import type { Mempool } from './mempool/index.js';
-import type { ChainGenesis } from './genesis.js';
-import { ChainDivergenceError, SyncedBlockMismatchError } from './errors.js';
-import { checkCommittedBlock, checkProposedBlock, type BlockLimits } from './proposal-checks.js';
-import { restoreSnapshot, WalRecordWriter } from './wal-records.js';
+import type { ExecutionResult } from '../execution/index.js';
+import { realTimers, type ChainRunnerOptions, type ChainTimers } from './chain-runner-options.js';
 import { encodeConsensusMessage } from './consensus-wire.js';
+import { ChainDivergenceError, SyncedBlockMismatchError } from './errors.js';
+import { checkCommittedBlock, checkProposedBlock } from './proposal-checks.js';
 import { SerialQueue } from './serial-queue.js';
 import { validatorSetAt, validatorSetHash } from './validator-hash.js';
+import { restoreSnapshot, WalRecordWriter } from './wal-records.js';
 
-/** What a chain needs from the network: gossip out, and a way to punish a peer. */
-export interface ChainNetwork {
-  broadcastConsensus(bytes: Uint8Array): void;
-  reportInvalid(peer: string, reason: string): void;
-}
-
-/** The consensus write-ahead log as the runner uses it: durable appends, and forgetting a committed height. */
-export interface ConsensusLog {
-  append(record: Uint8Array): void;
-  discard(): void;
-}
-
-/** The clock's timers, so a simulator can run the runner on virtual time. */
-export interface ChainTimers {
-  set(ms: number, fn: () => void): unknown;
-  clear(handle: unknown): void;
-}
+export type { ChainLog, ChainNetwork, ChainRunnerOptions, ChainTimers, ConsensusLog } from './chain-runner-options.js';
 
 // Next-height proposals held: a few rounds' worth from the next proposers.
 const MAX_HELD = 16;
-
-const realTimers: ChainTimers = {
-  set: (ms, fn) => setTimeout(fn, ms),
-  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
-export interface ChainLog {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
-
-export interface ChainRunnerOptions {
-  readonly genesis: ChainGenesis;
-  readonly app: Application;
-  readonly mempool: Mempool;
-  readonly store: BlockStore;
-  readonly wal: ConsensusLog;
-  /** The snapshot records the WAL held at open (its recovery). */
-  readonly walRecords: readonly Uint8Array[];
-  readonly network: ChainNetwork;
-  readonly privateKey: PrivateKey | null;
-  readonly consensus: ConsensusConfig;
-  readonly limits: BlockLimits;
-  readonly log: ChainLog;
-  readonly now?: () => number;
-  /** Defaults to the real setTimeout/clearTimeout. */
-  readonly timers?: ChainTimers;
-  /**
-   * TEST ONLY: puts back a fixed bug so the simulator can show it catches it. C1: no round window
-   * (a proposal's round is unbounded before its signature is checked). C2: a proposal's block is
-   * validated before the proposal is authenticated, its validity cached under the value id it
-   * claims, and commit does not re-check the block's links.
-   */
-  readonly regressions?: { readonly C1?: boolean; readonly C2?: boolean };
-  /** Called after every committed height (metrics, subscribers). */
-  readonly onCommit?: (block: Block, latencyMs: number) => void;
-}
 
 interface Candidate {
   readonly block: Block;
