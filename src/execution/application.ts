@@ -94,6 +94,8 @@ export type TxRejectCode =
   | 'TX_BAD_SIGNATURE'
   | 'TX_NONCE_TOO_LOW'
   | 'TX_BAD_NONCE'
+  /** The signer may not do this (e.g. a kv key owned by another sender). */
+  | 'TX_UNAUTHORIZED'
   | 'TX_INVALID';
 
 export interface TxRejection {

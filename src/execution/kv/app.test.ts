@@ -100,14 +100,18 @@ test('the state root is the documented hash chain over write sets', async () => 
     const { app } = await open();
     const genesis = await app.initChain(GENESIS);
     const key = (k: string) => Buffer.from(k).toString('hex');
-    const root0 = genesisStateRoot(ed25519, CHAIN, { writes: new Map([[key('seed'), te.encode('s0')]]), nonces: new Map() });
+    const root0 = genesisStateRoot(ed25519, CHAIN, { writes: new Map([[key('seed'), te.encode('s0')]]), nonces: new Map(), owners: new Map() });
     assert.equal(hex(genesis.stateRoot), hex(root0));
     const [first, second] = await run(app, blocks().slice(0, 2));
     const writes1 = new Map([[key('a'), te.encode('1')], [key('b'), te.encode('2')], [key('c'), te.encode('3')]]);
-    const root1 = nextStateRoot(ed25519, root0, 1, { writes: writes1, nonces: new Map([[addr(alice), 1], [addr(bob), 1]]) });
+    const root1 = nextStateRoot(ed25519, root0, 1, {
+      writes: writes1,
+      nonces: new Map([[addr(alice), 1], [addr(bob), 1]]),
+      owners: new Map([[key('a'), addr(alice)], [key('b'), addr(alice)], [key('c'), addr(bob)]]),
+    });
     assert.equal(hex(first!.stateRoot), hex(root1));
     const writes2 = new Map<string, Uint8Array | null>([[key('a'), null], [key('b'), te.encode('22')]]);
-    const root2 = nextStateRoot(ed25519, root1, 2, { writes: writes2, nonces: new Map([[addr(alice), 2]]) });
+    const root2 = nextStateRoot(ed25519, root1, 2, { writes: writes2, nonces: new Map([[addr(alice), 2]]), owners: new Map() });
     assert.equal(hex(second!.stateRoot), hex(root2), 'failed txs write nothing');
   });
 });
@@ -226,3 +230,30 @@ test('queries: unknown paths and bad arguments are typed errors', async () => {
     assert.equal(decode((await app.query('nonce', te.encode('00'.repeat(20)))).value!), 0);
   });
 });
+
+test('H2: a kv key belongs to its first writer; another signer can neither overwrite nor delete it', async () => {
+  await withDb(async (open) => {
+    const { app } = await open();
+    await app.initChain(GENESIS);
+    const key = (k: string) => te.encode(k);
+    const [first] = await run(app, [[tx(alice, 0, [put('owned', 'alice')]), tx(bob, 0, [put('owned', 'bob')])]]);
+    // In one block: the first write makes alice the owner, so bob's tx fails (its nonce is used).
+    assert.deepEqual(first!.results.map((r) => r.code), ['OK', 'TX_UNAUTHORIZED']);
+    assert.equal(new TextDecoder().decode((await app.query('get', key('owned'))).value), 'alice');
+    assert.equal(Buffer.from((await app.query('owner', key('owned'))).value!).toString('utf8'), addr(alice));
+    // Admission refuses what execution would: bob overwriting, bob deleting.
+    for (const op of [put('owned', 'bob'), del('owned')]) {
+      const verdict = await app.checkTx(tx(bob, 1, [op]), 'new');
+      assert.equal(verdict.ok ? 'ok' : verdict.code, 'TX_UNAUTHORIZED');
+    }
+    const [second] = await run2(app, 2, [tx(bob, 1, [del('owned')]), tx(alice, 1, [del('owned')]), tx(bob, 2, [put('owned', 'squat')])]);
+    assert.deepEqual(second!.results.map((r) => r.code), ['TX_UNAUTHORIZED', 'OK', 'TX_UNAUTHORIZED'], 'a deleted key stays its owner\'s');
+    assert.equal((await app.query('get', key('owned'))).value, undefined);
+  });
+});
+
+async function run2(app: KvApplication, height: number, txs: Uint8Array[]) {
+  const r = await app.executeBlock({ height, time: 1000 + height }, txs);
+  await app.commit(height, r.executionId);
+  return [r];
+}

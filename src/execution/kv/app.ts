@@ -86,6 +86,10 @@ export class KvApplication implements Application {
     if (decoded.nonce < nextNonce!) {
       return { ok: false, code: 'TX_NONCE_TOO_LOW', reason: `nonce ${decoded.nonce} is below the sender's next nonce ${nextNonce}` };
     }
+    // Refused at admission what execution would refuse anyway (a key another sender owns).
+    const owners = await this.committedOwners([decoded]);
+    const taken = foreignKey(decoded, owners);
+    if (taken) return { ok: false, code: 'TX_UNAUTHORIZED', reason: `key ${taken.key} belongs to ${taken.owner}; only its owner may write it` };
     return { ok: true, sender: decoded.sender, nonce: decoded.nonce, nextNonce: nextNonce!, priority: 0 };
   }
 
@@ -93,7 +97,7 @@ export class KvApplication implements Application {
     return this.lock.run(async () => {
       if (genesis.chainId !== this.chainId) throw new GenesisError(`genesis is for chain '${genesis.chainId}', this is '${this.chainId}'`);
       if (this.store.height > 0) throw new ChainStateError(`initChain at height ${this.store.height}`);
-      const ws: WriteSet = { writes: genesisWrites(genesis, this.limits), nonces: new Map() };
+      const ws: WriteSet = { writes: genesisWrites(genesis, this.limits), nonces: new Map(), owners: new Map() };
       await this.store.commit(0, genesisStateRoot(this.suite, this.chainId, ws), ws);
       return this.info();
     });
@@ -121,18 +125,30 @@ export class KvApplication implements Application {
       this.requireInitialized();
       if (ctx.height !== this.store.height + 1) throw new ExecutionHeightError(`cannot execute height ${ctx.height}: committed height is ${this.store.height}`);
       const checked = txs.map((tx, i) => this.checkForBlock(tx, ctx.statelessChecked?.[i] === true));
-      const next = await this.nextNonces(checked.map((c) => (c instanceof KvTxError ? undefined : c)));
+      const valid = checked.map((c) => (c instanceof KvTxError ? undefined : c));
+      const next = await this.nextNonces(valid);
+      const owner = await this.committedOwners(valid);
       const writes = new Map<string, Uint8Array | null>();
       const nonces = new Map<string, number>();
+      const owners = new Map<string, string>();
       const results = checked.map((tx): TxResult => {
         if (tx instanceof KvTxError) return { ok: false, code: tx.rejectCode };
         if (tx.nonce !== next.get(tx.sender)) return { ok: false, code: 'TX_BAD_NONCE' };
-        for (const op of tx.ops) writes.set(Buffer.from(op.key).toString('hex'), op.type === 'put' ? op.value : null);
+        // In order and signed: its nonce is used whether or not it may write (as a revert in the EVM).
         next.set(tx.sender, tx.nonce + 1);
         nonces.set(tx.sender, tx.nonce + 1);
+        if (foreignKey(tx, owner)) return { ok: false, code: 'TX_UNAUTHORIZED' };
+        for (const op of tx.ops) {
+          const key = Buffer.from(op.key).toString('hex');
+          writes.set(key, op.type === 'put' ? op.value : null);
+          if (!owner.has(key)) {
+            owner.set(key, tx.sender);
+            owners.set(key, tx.sender);
+          }
+        }
         return { ok: true, code: 'OK' };
       });
-      const ws = { writes, nonces };
+      const ws = { writes, nonces, owners };
       const execution: Execution = {
         executionId: `${ctx.height}/${++this.executionSeq}`,
         height: ctx.height,
@@ -174,12 +190,20 @@ export class KvApplication implements Application {
       const hexKey = Buffer.from(data).toString('hex');
       return () => this.store.value(hexKey);
     }
+    if (path === 'owner') {
+      if (data.length === 0 || data.length > this.limits.maxKeyBytes) throw new QueryError(`a key is 1..${this.limits.maxKeyBytes} bytes`);
+      const hexKey = Buffer.from(data).toString('hex');
+      return async () => {
+        const [owner] = await this.store.owners([hexKey]);
+        return owner === undefined ? undefined : Buffer.from(owner, 'utf8');
+      };
+    }
     if (path === 'nonce') {
       const address = Buffer.from(data).toString('utf8');
       if (!ADDRESS_RE.test(address)) throw new QueryError('an address is 40 lowercase hex digits');
       return async () => encode((await this.store.nonces([address]))[0]!);
     }
-    throw new QueryError(`unknown kv query path '${path}' (known: get, nonce)`);
+    throw new QueryError(`unknown kv query path '${path}' (known: get, owner, nonce)`);
   }
 
   private decodeForChain(tx: Uint8Array): DecodedKvTx {
@@ -209,6 +233,13 @@ export class KvApplication implements Application {
     }
   }
 
+  /** The committed owner of every key `txs` write (keys without one are absent). */
+  private async committedOwners(txs: readonly (DecodedKvTx | undefined)[]): Promise<Map<string, string>> {
+    const keys = [...new Set(txs.flatMap((tx) => (tx ? tx.ops.map((op) => Buffer.from(op.key).toString('hex')) : [])))];
+    const found = await this.store.owners(keys);
+    return new Map(keys.flatMap((k, i) => (found[i] === undefined ? [] : [[k, found[i]!] as const])));
+  }
+
   private async nextNonces(txs: readonly (DecodedKvTx | undefined)[]): Promise<Map<string, number>> {
     const senders = [...new Set(txs.flatMap((tx) => (tx ? [tx.sender] : [])))];
     const nonces = await this.store.nonces(senders);
@@ -220,6 +251,20 @@ export class KvApplication implements Application {
     if (!this.store.initialized) throw new ChainStateError(`chain '${this.chainId}' has no genesis state; call initChain first`);
   }
 
+}
+
+/**
+ * The first key of `tx` that another sender owns (review finding H2: the kv state had no owner,
+ * so any signer could overwrite or delete any key). A key belongs to the sender that first wrote
+ * it after genesis, for good; deleting it keeps it its owner's.
+ */
+function foreignKey(tx: DecodedKvTx, owners: ReadonlyMap<string, string>): { key: string; owner: string } | undefined {
+  for (const op of tx.ops) {
+    const key = Buffer.from(op.key).toString('hex');
+    const owner = owners.get(key);
+    if (owner !== undefined && owner !== tx.sender) return { key, owner };
+  }
+  return undefined;
 }
 
 /** kv genesis app state: null, or an array of [key, value] pairs written at height 0. */

@@ -4,7 +4,8 @@ import type { Suite } from '../../crypto/index.js';
 /*
  * The kv state root is a hash chain over write sets, not a tree over the state:
  *
- *   writeSet_h  = encode([1, [[key, value | null] sorted by key], [[address, nextNonce] sorted by address]])
+ *   writeSet_h  = encode([2, [[key, value | null] sorted by key], [[address, nextNonce] sorted by address],
+ *                         [[key, owner address] sorted by key]])   (owners: keys first written at h)
  *   stateRoot_0 = H(encode([1, "bsn/kv/genesis", chainId, H(writeSet_0)]))
  *   stateRoot_h = H(encode([1, "bsn/kv/state", h, stateRoot_{h-1}, H(writeSet_h)]))
  *
@@ -17,12 +18,15 @@ import type { Suite } from '../../crypto/index.js';
  * reads per block; see docs/execution.md.
  */
 
-const STATE_VERSION = 1;
+// 2: the write set names the owner of each key first written in it (review finding H2).
+const STATE_VERSION = 2;
 
 /** Final value per key (hex of the key → bytes, or null for deleted) and next nonce per sender. */
 export interface WriteSet {
   readonly writes: ReadonlyMap<string, Uint8Array | null>;
   readonly nonces: ReadonlyMap<string, number>;
+  /** Keys (hex) that got their owner (a sender address) in this block; a key's owner never changes. */
+  readonly owners: ReadonlyMap<string, string>;
 }
 
 function sortedKeys<V>(map: ReadonlyMap<string, V>): string[] {
@@ -33,7 +37,8 @@ function sortedKeys<V>(map: ReadonlyMap<string, V>): string[] {
 export function encodeWriteSet(ws: WriteSet): Uint8Array {
   const writes: CodecValue[] = sortedKeys(ws.writes).map((k) => [Buffer.from(k, 'hex'), ws.writes.get(k) ?? null]);
   const nonces: CodecValue[] = sortedKeys(ws.nonces).map((a) => [a, ws.nonces.get(a)!]);
-  return encode([STATE_VERSION, writes, nonces]);
+  const owners: CodecValue[] = sortedKeys(ws.owners).map((k) => [Buffer.from(k, 'hex'), ws.owners.get(k)!]);
+  return encode([STATE_VERSION, writes, nonces, owners]);
 }
 
 export function genesisStateRoot(suite: Suite, chainId: string, ws: WriteSet): Uint8Array {

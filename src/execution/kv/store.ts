@@ -15,9 +15,11 @@ function kvLevel(db: Db, chainId: string) {
  *   meta          encode([1, height, stateRoot])   absent before initChain
  *   v/<hex key>   the value
  *   n/<address>   encode(next nonce)               absent means 0
+ *   o/<hex key>   the owner's address (utf8)       set by the key's first write, never changed
  */
 const valueKey = (hexKey: string) => `v/${hexKey}`;
 const nonceKey = (address: string) => `n/${address}`;
+const ownerKey = (hexKey: string) => `o/${hexKey}`;
 /** Committed nonces kept in memory; the mempool rechecks every pending tx after each block. */
 const NONCE_CACHE_LIMIT = 1 << 16;
 
@@ -49,6 +51,13 @@ export class KvStore {
 
   get stateRoot(): Uint8Array {
     return this.meta?.stateRoot ?? new Uint8Array(0);
+  }
+
+  /** The owners of `hexKeys` (undefined for a key nobody has written since genesis). */
+  async owners(hexKeys: readonly string[]): Promise<(string | undefined)[]> {
+    if (hexKeys.length === 0) return [];
+    const values = await this.level.getMany(hexKeys.map(ownerKey));
+    return values.map((v) => (v === undefined ? undefined : Buffer.from(v).toString('utf8')));
   }
 
   async value(hexKey: string): Promise<Uint8Array | undefined> {
@@ -87,6 +96,7 @@ export class KvStore {
       ops.push(v === null ? { type: 'del', sublevel: this.level, key: valueKey(k) } : { type: 'put', sublevel: this.level, key: valueKey(k), value: v });
     }
     for (const [a, n] of ws.nonces) ops.push({ type: 'put', sublevel: this.level, key: nonceKey(a), value: encode(n) });
+    for (const [k, owner] of ws.owners) ops.push({ type: 'put', sublevel: this.level, key: ownerKey(k), value: Buffer.from(owner, 'utf8') });
     ops.push({ type: 'put', sublevel: this.level, key: META_KEY, value: encodeStoreMeta({ height, stateRoot }) });
     // Bumped on both sides of the write: a read that overlaps it in any way is retried.
     this.generation++;

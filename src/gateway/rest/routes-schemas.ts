@@ -112,7 +112,16 @@ export const stateSchema = {
   summary: 'The committed value of a kv key',
   params: { ...appParams, required: ['appId', 'key'], properties: { ...appParams.properties, key: { ...hex('the key'), minLength: 4, maxLength: 514 } } },
   response: {
-    200: { type: 'object', required: ['key', 'value', 'height'], properties: { key: hex('the key'), value: { anyOf: [hex('the value'), { type: 'null' }] }, height: { type: 'integer' } } },
+    200: {
+      type: 'object',
+      required: ['key', 'value', 'owner', 'height'],
+      properties: {
+        key: hex('the key'),
+        value: { anyOf: [hex('the value'), { type: 'null' }] },
+        owner: { anyOf: [{ type: 'string', description: 'the kv address of the sender that first wrote the key, the only one who may change it' }, { type: 'null' }] },
+        height: { type: 'integer' },
+      },
+    },
     ...errors(400, 403, 409),
   },
 } as const;

@@ -149,7 +149,9 @@ export async function registerRestRoutes(app: FastifyInstance, options: RestRout
       const chain = chainOf(request.params.appId);
       if (!(chain.app instanceof KvApplication)) throw new RestWrongAppKindError(`app '${request.params.appId}' is not a kv app`);
       const result = await chain.app.query('get', bytesOf(request.params.key));
-      return { key: request.params.key.toLowerCase(), value: result.value === undefined ? null : hex(result.value), height: result.height };
+      // Read after the value: an owner never changes once set, so it is the value's writer's.
+      const owner = (await chain.app.query('owner', bytesOf(request.params.key))).value;
+      return { key: request.params.key.toLowerCase(), value: result.value === undefined ? null : hex(result.value), owner: owner === undefined ? null : Buffer.from(owner).toString('utf8'), height: result.height };
     });
 
     scope.get<{ Params: AppParams & { hash: string } }>('/apps/:appId/transactions/:hash', { schema: txSchema, config: { apiKey: true } }, async (request) => {
