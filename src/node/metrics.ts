@@ -21,6 +21,10 @@ export class NodeMetrics {
   });
   readonly peers = new Gauge({ name: 'bsn_p2p_peers', help: 'Connected peers', registers: [this.registry] });
   readonly txRejected = new Counter({ name: 'bsn_mempool_rejected_total', help: 'Transactions refused at admission', labelNames: ['chain', 'code'], registers: [this.registry] });
+  /** Seconds until each CRL's nextUpdate (negative once past): alert well before it reaches 0 (docs/pki.md). */
+  readonly crlNextUpdate = new Gauge({ name: 'bsn_crl_next_update_seconds', help: "Seconds until a CRL's nextUpdate, by issuer", labelNames: ['issuer'], registers: [this.registry] });
+  /** The process's V8 heap, read at each scrape (the flood bench and operators watch it for growth). */
+  readonly heapUsed = new Gauge({ name: 'bsn_process_heap_used_bytes', help: 'V8 heap in use', registers: [this.registry], collect() { this.set(process.memoryUsage().heapUsed); } });
 
   /**
    * The networking layer's counters, read at each scrape: peers banned, bans, bytes and messages
@@ -37,6 +41,9 @@ export class NodeMetrics {
     gauge('bsn_p2p_refused_connections', 'Connections refused (handshake, identity, ban) since start', (m) => m.refusedConnections);
     gauge('bsn_p2p_ignored_unknown_chain', 'Messages for chains this node does not host', (m) => m.ignoredUnknownChain);
     gauge('bsn_p2p_duplicate_transactions', 'Gossiped transactions already seen', (m) => m.duplicateTransactions);
+    gauge('bsn_p2p_shed_messages', 'Transaction gossip not sent to peers that were not reading', (m) => m.shedMessages);
+    gauge('bsn_p2p_revoked_drops', 'Connections dropped because a reloaded CRL revoked the peer', (m) => m.revokedDrops);
+    gauge('bsn_p2p_sync_rate_limited', 'Block requests refused by the per-peer rate limit', (m) => m.syncRateLimited);
     new Gauge({
       name: 'bsn_p2p_messages',
       help: 'Messages since start, by direction and channel',
