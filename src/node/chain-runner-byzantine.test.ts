@@ -44,6 +44,7 @@ interface Harness {
   reports: string[];
   executions: () => number;
   store: BlockStore;
+  app: KvApplication;
   /** Executes `txs` at height 1 on a fresh copy of the app: the roots an honest proposer would put in its header. */
   block(opts: { txs?: Uint8Array[]; time?: number; proposer: string; parentHash?: Uint8Array }): Promise<{ block: Block; bytes: Uint8Array }>;
   stop(): Promise<void>;
@@ -109,6 +110,7 @@ async function harness(t: { after(fn: () => unknown): void }, overrides: Partial
     reports,
     executions: () => executions,
     store,
+    app,
     async block({ txs = [], time = Date.now(), proposer, parentHash = new Uint8Array(0) }) {
       const execution = await scratch.executeBlock({ height: 1, time, statelessChecked: txs.map(() => false) }, txs);
       const block: Block = {
@@ -277,4 +279,26 @@ test('regressions switch: with C2 put back, the forged proposal gets the bad blo
   h.runner.onMessage('byz', propose(h, bad.bytes));
   await settled(h);
   assert.equal((prevotesOf(h)[0] as { valueId: string | null }).valueId, badId);
+});
+
+test('an equivocating proposer: at most 4 of its blocks per round are executed, and after 80 candidates the decided one still commits', async (t) => {
+  const h = await harness(t);
+  t.after(() => h.stop());
+  const rounds = Array.from({ length: 40 }, (_, r) => r).filter((r) => h.genesis.validators.proposer(r) !== h.honest).slice(0, 20);
+  let first: Uint8Array | undefined;
+  for (const round of rounds) {
+    for (let i = 0; i < 6; i++) {
+      const { bytes } = await h.block({ proposer: h.genesis.validators.proposer(round), time: Date.now() - 1000 * (round * 10 + i) });
+      first ??= bytes;
+      h.runner.onMessage('byz', propose(h, bytes, round));
+    }
+  }
+  await settled(h, 20_000);
+  assert.equal(h.executions(), 4 * rounds.length, 'executions: 4 per round');
+  // The three other validators precommit the very first block: the node decides it and commits.
+  const id = valueIdOf(suite, first!);
+  for (const [a, k] of h.keys) h.runner.onMessage('byz', signVote(suite, k.privateKey, a, { type: 'precommit', height: 1, round: rounds[0]!, valueId: id }, CHAIN));
+  await settled(h, 5_000);
+  assert.equal(h.store.height, 1, 'the decided block was not stored');
+  assert.equal((await h.app.info()).height, 1, 'the application did not commit the decided block');
 });

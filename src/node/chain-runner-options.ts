@@ -2,7 +2,7 @@
 import type { PrivateKey } from '../crypto/index.js';
 import type { Block, BlockStore } from '../chain/index.js';
 import type { ConsensusConfig } from '../consensus/index.js';
-import type { Application } from '../execution/index.js';
+import type { Application, TxResult } from '../execution/index.js';
 import type { Mempool } from './mempool/index.js';
 import type { ChainGenesis } from './genesis.js';
 import type { BlockLimits } from './proposal-checks.js';
@@ -58,6 +58,6 @@ export interface ChainRunnerOptions {
    * claims, and commit does not re-check the block's links.
    */
   readonly regressions?: { readonly C1?: boolean; readonly C2?: boolean };
-  /** Called after every committed height (metrics, subscribers). */
-  readonly onCommit?: (block: Block, latencyMs: number) => void;
+  /** Called after every committed height (metrics, subscribers), with each tx's result in block order. */
+  readonly onCommit?: (block: Block, latencyMs: number, results: readonly TxResult[]) => void;
 }

@@ -26,6 +26,10 @@ export type { ChainLog, ChainNetwork, ChainRunnerOptions, ChainTimers, Consensus
 
 // Next-height proposals held: a few rounds' worth from the next proposers.
 const MAX_HELD = 16;
+// As the driver's message log (message-log.ts).
+const MAX_PROPOSALS_PER_ROUND = 4;
+// Executed candidates kept per height (see remember()).
+const MAX_CANDIDATES = 32;
 
 interface Candidate {
   readonly block: Block;
@@ -51,6 +55,7 @@ export class ChainRunner {
   private readonly walWriter = new WalRecordWriter();
   private readonly candidates = new Map<string, Candidate>();
   private readonly validity = new Map<string, boolean>();
+  private readonly validatedPerRound = new Map<number, number>();
   /** Proposals for later heights, validated once their parent is committed. */
   private held: { peer: string; proposal: Proposal }[] = [];
   private lastHeader: BlockHeader | undefined;
@@ -221,8 +226,19 @@ export class ChainRunner {
       throw new ChainDivergenceError(`block ${block.header.height} states roots this node does not compute`);
     }
     const candidate = { block, execution };
-    this.candidates.set(id, candidate);
+    this.remember(id, candidate);
     return candidate;
+  }
+
+  /**
+   * Keeps an executed candidate, the oldest dropped beyond MAX_CANDIDATES: a Byzantine proposer's
+   * many valid proposals cannot hold memory (blocks up to maxBlockBytes each), and the cap stays
+   * below the applications' own (64), so every candidate kept here is one the application can
+   * still commit. A dropped one is executed again if it is decided.
+   */
+  private remember(id: string, candidate: Candidate): void {
+    this.candidates.set(id, candidate);
+    if (this.candidates.size > MAX_CANDIDATES) this.candidates.delete(this.candidates.keys().next().value!);
   }
 
   /** Txs this node's mempool admitted have passed the stateless check (signature) already. */
@@ -238,6 +254,11 @@ export class ChainRunner {
   private async validateProposal(peer: string, proposal: Proposal): Promise<void> {
     const id = valueIdOf(this.o.genesis.suite, proposal.value);
     if (this.validity.has(id)) return;
+    // The driver keeps at most MAX_PROPOSALS_PER_ROUND values per round: executing more of an
+    // equivocating proposer's blocks would be work for nothing.
+    const seen = this.validatedPerRound.get(proposal.round) ?? 0;
+    if (seen >= MAX_PROPOSALS_PER_ROUND) return;
+    this.validatedPerRound.set(proposal.round, seen + 1);
     let ok = false;
     try {
       const block = decodeBlock(proposal.value);
@@ -365,7 +386,7 @@ export class ChainRunner {
     };
     const value = encodeBlock(block);
     const id = valueIdOf(suite, value);
-    this.candidates.set(id, { block, execution });
+    this.remember(id, { block, execution });
     this.validity.set(id, true);
     return this.driver.proposeValue(height, round, value);
   }
@@ -382,13 +403,14 @@ export class ChainRunner {
     this.lastHeader = candidate.block.header;
     this.candidates.clear();
     this.validity.clear();
+    this.validatedPerRound.clear();
     // The block is in the store (synced), so this height's snapshots are stale: see discard().
     this.o.wal.discard();
     this.walWriter.reset();
     await this.o.mempool.update(height, candidate.block.txs);
     const latency = this.now() - this.heightStartedAt;
     this.heightStartedAt = this.now();
-    this.o.onCommit?.(candidate.block, latency);
+    this.o.onCommit?.(candidate.block, latency, candidate.execution.results);
     this.o.log.info({ chain: this.chainId, height, txs: candidate.block.txs.length, latencyMs: latency }, 'committed');
     for (const t of this.timers) this.clock.clear(t);
     this.timers.clear();
