@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { devAccounts, devnetStatus, DEV_EVM_CHAIN_ID, DEV_MNEMONIC, initDevnet, loadLayout, startDevnet, stopDevnet, waitReady, DevnetError } from '../network/devnet.js';
+import { devAccounts, devnetStatus, DEV_EVM_CHAIN_ID, DEV_MNEMONIC, gatewayUrl, initDevnet, loadLayout, OPS_TOKEN_FILE, renewDevnetCrls, startDevnet, stopDevnet, waitReady, DevnetError } from '../network/devnet.js';
 import { parsePositiveInt, usageErrorsAsTyped } from './ca/common.js';
 import { makeOutput } from './output.js';
 
@@ -17,8 +17,9 @@ export function registerNetworkCommands(program: Command): void {
     .description("create (once) and start a local network: root CA, two operators, four city nodes, the EVM chain 'demo' (funded development accounts) and the kv chain 'kv'")
     .option('--dir <dir>', 'data directory of the network', DEFAULT_DIR)
     .option('--base-port <port>', 'first port; node i listens on base+10i (p2p), base+10i+1 (http) and base+10i+2 (gateway)', '27000')
+    .option('--gateway-tls', 'a new network only: the gateways serve HTTPS/WSS with certificates of their operator CA (plain HTTP on loopback otherwise)')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { dir: string; basePort: string; json?: boolean }) => {
+    .action(async (opts: { dir: string; basePort: string; gatewayTls?: boolean; json?: boolean }) => {
       const out = makeOutput(Boolean(opts.json));
       const basePort = parsePositiveInt(opts.basePort, '--base-port');
       let step = 0;
@@ -26,13 +27,17 @@ export function registerNetworkCommands(program: Command): void {
         if (!out.json) process.stdout.write(`[${++step}] ${s}\n`);
       };
       const fresh = !loadLayout(opts.dir);
-      const layout = await initDevnet(opts.dir, basePort, progress);
+      const layout = await initDevnet(opts.dir, basePort, progress, { gatewayTls: opts.gatewayTls === true });
+      if (!fresh) {
+        progress('renewing the certificate revocation lists');
+        await renewDevnetCrls(layout);
+      }
       progress(fresh ? 'starting four city nodes' : 'starting the existing network');
       const pids = startDevnet(layout, selfCommand());
       progress('waiting for the nodes to connect');
-      await waitReady(layout, 30_000);
+      await waitReady(layout, 30_000, pids);
       const evm = layout.evmChainId;
-      const gatewayOf = (n: (typeof layout.nodes)[number]) => (n.gatewayPort ? `http://127.0.0.1:${n.gatewayPort}` : undefined);
+      const gatewayOf = (n: (typeof layout.nodes)[number]) => gatewayUrl(layout, n);
       const rpcOf = (n: (typeof layout.nodes)[number]) => (evm && n.gatewayPort ? `${gatewayOf(n)}/apps/${evm}/rpc` : undefined);
       const accounts = evm ? devAccounts() : [];
       out.result(
@@ -43,7 +48,7 @@ export function registerNetworkCommands(program: Command): void {
         },
         [
           `BSN local network up in ${layout.dir} (root CA ${layout.rootFingerprint.slice(0, 23)}…)`,
-          ...layout.nodes.map((n) => `  ${n.name}  p2p 127.0.0.1:${n.p2pPort}  http http://127.0.0.1:${n.httpPort}  (/health /status /metrics, POST /chains/${layout.chainId}/txs)${rpcOf(n) ? `\n         '${evm}' JSON-RPC ${rpcOf(n)}  (chain id ${DEV_EVM_CHAIN_ID}; ws:// on the same path)` : ''}`),
+          ...layout.nodes.map((n) => `  ${n.name}  p2p 127.0.0.1:${n.p2pPort}  http http://127.0.0.1:${n.httpPort}  (/health /status /metrics; POST /chains/${layout.chainId}/txs with the token in ${OPS_TOKEN_FILE})${rpcOf(n) ? `\n         '${evm}' JSON-RPC ${rpcOf(n)}  (chain id ${DEV_EVM_CHAIN_ID}; ${layout.gatewayTls ? 'wss' : 'ws'}:// on the same path)` : ''}`),
           ...(evm
             ? [
                 `development accounts on '${evm}', 10,000 ETH each (mnemonic "${DEV_MNEMONIC}"; publicly known keys, for development only):`,
@@ -74,10 +79,10 @@ export function registerNetworkCommands(program: Command): void {
       if (!layout) throw new DevnetError(`no local network in '${opts.dir}'`);
       const health = await devnetStatus(layout);
       makeOutput(Boolean(opts.json)).result(
-        { ok: health.every((h) => h.status), nodes: health },
+        { ok: health.every((h) => h.status && !h.error), nodes: health },
         health.map((h) =>
-          h.status
-            ? `${h.name}  ${h.status.chains.map((c) => `${c.chainId} height ${c.height} ${c.round < 0 ? "idle" : `round ${c.round}`} mempool ${c.mempool}`).join(', ')}  peers ${h.status.peers.join(',') || '-'}`
+          h.status && !h.error
+            ? `${h.name}  ${h.status.chains.map((c) => `${c.chainId} height ${c.height} ${c.round < 0 ? "idle" : `round ${c.round}`} mempool ${c.mempool}`).join(', ')}  peers ${h.status.peers.join(',') || '-'}${h.gateway ? `  gateway ${h.gateway} (${h.gatewayTls ? 'TLS' : 'plain HTTP'})` : ''}`
             : `${h.name}  down (${h.error})`,
         ),
       );

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HDNodeWallet, parseEther } from 'ethers';
 import { generateCrl, initOperator, initRoot, issueLeaf, readPrivateKeyPem, signOperatorCsr } from '../pki/index.js';
@@ -36,6 +37,8 @@ export interface DevnetLayout {
   readonly evmChainId?: string;
   readonly rootFingerprint: string;
   readonly nodes: DevnetNode[];
+  /** The gateways serve HTTPS with a certificate of their node's operator CA (`bsn up --gateway-tls`). */
+  readonly gatewayTls?: boolean;
 }
 
 export class DevnetError extends BsnError {
@@ -64,6 +67,14 @@ export function devAccounts(): { address: string; privateKey: string }[] {
 
 const LAYOUT = 'devnet.json';
 const PIDS = 'pids.json';
+/** The operations token every node of the network shares (`Authorization: Bearer` on `/chains/*`). */
+export const OPS_TOKEN_FILE = 'ops-token.txt';
+
+/** The network's operations token; undefined for a network made before it had one. */
+export function readOpsToken(dir: string): string | undefined {
+  const file = path.join(dir, OPS_TOKEN_FILE);
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}
 
 /** `<dir>/<chain>.genesis.json`: one genesis file per app chain, named after it. */
 export function genesisFile(dir: string, chainId: string): string {
@@ -76,14 +87,16 @@ export function loadLayout(dir: string): DevnetLayout | undefined {
 }
 
 /** Makes the network's files (idempotent: an existing layout is returned as it is). */
-export async function initDevnet(dir: string, basePort: number, progress: Progress): Promise<DevnetLayout> {
+export async function initDevnet(dir: string, basePort: number, progress: Progress, options: { readonly gatewayTls?: boolean } = {}): Promise<DevnetLayout> {
   const existing = loadLayout(dir);
   if (existing) return existing;
   if (existsSync(dir) && readdirSync(dir).length > 0) {
     throw new DevnetError(`'${dir}' exists and is not a BSN local network; choose another --dir`);
   }
   const pki = path.join(dir, 'pki');
-  mkdirSync(pki, { recursive: true });
+  // 0700: the network's keys, secrets and chain data are for its owner only, whatever the umask.
+  mkdirSync(pki, { recursive: true, mode: 0o700 });
+  writeFileSync(path.join(dir, OPS_TOKEN_FILE), `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600 });
   const passFile = path.join(pki, 'passphrase.txt');
   const passphrase = randomBytes(18).toString('base64url');
   writeFileSync(passFile, `${passphrase}\n`, { mode: 0o600 });
@@ -103,7 +116,10 @@ export async function initDevnet(dir: string, basePort: number, progress: Progre
     const name = `node${i + 1}`;
     const operator = operators[i >> 1]!;
     progress(`city node certificate ${name} (${operator})`);
+    mkdirSync(path.join(dir, name), { mode: 0o700 });
     await issueLeaf({ caDir: path.join(pki, operator), out: path.join(dir, name, 'tls'), kind: 'node', name, sans: ['127.0.0.1', 'localhost'], secret });
+    // The gateway's own TLS certificate, from the same operator CA (docs/gateway.md, "TLS").
+    if (options.gatewayTls) await issueLeaf({ caDir: path.join(pki, operator), out: path.join(dir, name, 'gateway-tls'), kind: 'node', name: `${name}-gateway`, sans: ['127.0.0.1', 'localhost'], secret });
     const key = readPrivateKeyPem(readFileSync(path.join(dir, name, 'tls', 'key.pem'), 'utf8'));
     validators.push({ name, publicKey: Buffer.from(key.publicKey.bytes).toString('hex'), power: 1 });
     nodes.push({ name, operator, p2pPort: basePort + i * 10, httpPort: basePort + i * 10 + 1, gatewayPort: basePort + i * 10 + 2, config: path.join(dir, name, 'node.json'), log: path.join(dir, name, 'node.log') });
@@ -117,13 +133,24 @@ export async function initDevnet(dir: string, basePort: number, progress: Progre
   writeFileSync(genesisFile(dir, DEV_EVM_CHAIN), `${JSON.stringify(evmGenesis, null, 2)}\n`);
   progress(`genesis of the kv chain '${DEV_KV_CHAIN}'`);
   writeFileSync(genesisFile(dir, DEV_KV_CHAIN), `${JSON.stringify({ chainId: DEV_KV_CHAIN, suite: 'ecdsa-p256', app: 'kv', time: Date.now(), validators }, null, 2)}\n`);
-  for (const node of nodes) writeNodeConfig(dir, node, nodes, operators);
-  const layout: DevnetLayout = { version: 1, dir: path.resolve(dir), chainId: DEV_KV_CHAIN, evmChainId: DEV_EVM_CHAIN, rootFingerprint: root.fingerprint, nodes };
+  for (const node of nodes) writeNodeConfig(dir, node, nodes, operators, options.gatewayTls === true);
+  const layout: DevnetLayout = { version: 1, dir: path.resolve(dir), chainId: DEV_KV_CHAIN, evmChainId: DEV_EVM_CHAIN, rootFingerprint: root.fingerprint, nodes, ...(options.gatewayTls && { gatewayTls: true }) };
   writeFileSync(path.join(dir, LAYOUT), `${JSON.stringify(layout, null, 2)}\n`);
   return layout;
 }
 
-function writeNodeConfig(dir: string, node: DevnetNode, all: DevnetNode[], operators: string[]): void {
+/**
+ * Signs fresh CRLs of every CA of the network (it holds their keys), for `bsn up` on an existing
+ * network: a CRL past its nextUpdate makes TLS refuse every peer (H6). Nodes already running
+ * pick the new files up by their CRL reload.
+ */
+export async function renewDevnetCrls(layout: DevnetLayout, days = 365): Promise<void> {
+  const pki = path.join(layout.dir, 'pki');
+  const secret = { passphrase: readFileSync(path.join(pki, 'passphrase.txt'), 'utf8').trim() };
+  for (const ca of ['root', ...new Set(layout.nodes.map((n) => n.operator))]) await generateCrl({ caDir: path.join(pki, ca), out: path.join(pki, ca, 'crl.pem'), secret, days });
+}
+
+function writeNodeConfig(dir: string, node: DevnetNode, all: DevnetNode[], operators: string[], gatewayTls: boolean): void {
   const rel = (p: string) => path.relative(path.join(dir, node.name), p);
   const pki = path.join(dir, 'pki');
   // Hosted user keys are sealed under this node's own secret (docs/gateway-users.md); user
@@ -136,8 +163,9 @@ function writeNodeConfig(dir: string, node: DevnetNode, all: DevnetNode[], opera
     network: { rootCert: rel(path.join(pki, 'root', 'ca.pem')), crls: ['root', ...operators].map((ca) => rel(path.join(pki, ca, 'crl.pem'))) },
     tls: { cert: 'tls/cert.pem', chain: [rel(path.join(pki, node.operator, 'ca.pem'))], key: 'tls/key.pem' },
     p2p: { listen: `127.0.0.1:${node.p2pPort}`, peers: all.filter((n) => n !== node).map((n) => ({ host: '127.0.0.1', port: n.p2pPort, name: n.name })) },
-    http: { listen: `127.0.0.1:${node.httpPort}` },
-    ...(node.gatewayPort ? { gateway: { listen: `127.0.0.1:${node.gatewayPort}`, users } } : {}),
+    http: { listen: `127.0.0.1:${node.httpPort}`, tokenFile: rel(path.join(dir, OPS_TOKEN_FILE)) },
+    // Users of every operator are trusted (operatorCas), and the gateway may serve TLS.
+    ...(node.gatewayPort ? { gateway: { listen: `127.0.0.1:${node.gatewayPort}`, users, operatorCas: operators.map((op) => rel(path.join(pki, op, 'ca.pem'))), ...(gatewayTls && { tls: { cert: 'gateway-tls/cert.pem', key: 'gateway-tls/key.pem' } }) } } : {}),
     chains: [DEV_EVM_CHAIN, DEV_KV_CHAIN].map((chain) => ({ genesis: rel(genesisFile(dir, chain)) })),
     consensus: { timeoutProposeMs: 1000, timeoutPrevoteMs: 500, timeoutPrecommitMs: 500, timeoutDeltaMs: 250, emptyBlocksIntervalMs: 0 },
     log: { level: 'info' },
@@ -145,13 +173,19 @@ function writeNodeConfig(dir: string, node: DevnetNode, all: DevnetNode[], opera
   writeFileSync(node.config, `${JSON.stringify(config, null, 2)}\n`);
 }
 
-/** Starts every node as its own detached process; returns their pids. */
+/** The node's config file, absolute (layouts store it as given to `bsn up`, maybe relative). */
+function configPath(layout: DevnetLayout, node: DevnetNode): string {
+  return path.join(layout.dir, node.name, path.basename(node.config));
+}
+
+/** Starts every node that is not running as its own detached process; returns their pids. */
 export function startDevnet(layout: DevnetLayout, command: { node: string; args: string[] }): Record<string, number> {
   const pids: Record<string, number> = readPids(layout.dir);
   for (const node of layout.nodes) {
-    if (pids[node.name] && isAlive(pids[node.name]!)) continue;
-    const out = openSync(node.log, 'a');
-    const child = spawn(command.node, [...command.args, 'node', 'start', '--config', node.config], { detached: true, stdio: ['ignore', out, out] });
+    const config = configPath(layout, node);
+    if (pids[node.name] && isNodeProcess(pids[node.name]!, config)) continue;
+    const out = openSync(path.join(layout.dir, node.name, path.basename(node.log)), 'a');
+    const child = spawn(command.node, [...command.args, 'node', 'start', '--config', config], { detached: true, stdio: ['ignore', out, out] });
     child.unref();
     pids[node.name] = child.pid!;
   }
@@ -164,27 +198,69 @@ export function readPids(dir: string): Record<string, number> {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>) : {};
 }
 
+/**
+ * Whether `pid` is a live process: not gone, and not a zombie. A killed node whose parent (here
+ * PID 1, since `bsn up` has exited) has not reaped it yet still answers `kill(pid, 0)`; on Linux
+ * /proc tells the zombie (state Z) apart. Elsewhere `kill(pid, 0)` is all there is.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
   }
+  const state = procState(pid);
+  return state === undefined ? !existsSync('/proc/self/stat') : state !== 'Z' && state !== 'X';
 }
 
-/** Sends SIGTERM to every node and waits (bounded) for each to exit. */
+/** The state letter of /proc/<pid>/stat (after the `(comm)` field, which may hold spaces). */
+function procState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether `pid` is this network's node with config `config`: alive (isAlive) and, where /proc
+ * shows command lines, running `node start --config <config>`. A pid file outlives its
+ * processes (a reboot, a kill): its pids may since belong to unrelated processes, which `bsn up`
+ * must not take for a running node and `bsn down` must never signal.
+ */
+export function isNodeProcess(pid: number, config: string): boolean {
+  if (!isAlive(pid)) return false;
+  let argv: string[];
+  let cwd: string;
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    cwd = readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    // No /proc (macOS): the pid answering is the best evidence there is. With /proc, a process
+    // we may not inspect belongs to someone else: not ours.
+    return !existsSync('/proc/self/cmdline');
+  }
+  const at = argv.indexOf('--config');
+  return at > 1 && argv[at - 2] === 'node' && argv[at - 1] === 'start' && argv[at + 1] !== undefined && path.resolve(cwd, argv[at + 1]!) === path.resolve(config);
+}
+
+/** Sends SIGTERM to every running node and waits (bounded) for each to exit. */
 export async function stopDevnet(dir: string, timeoutMs = 15_000): Promise<string[]> {
+  const layout = loadLayout(dir);
   const pids = readPids(dir);
   const stopped: string[] = [];
+  const running = new Map<string, number>();
   for (const [name, pid] of Object.entries(pids)) {
-    if (!isAlive(pid)) continue;
+    const node = layout?.nodes.find((n) => n.name === name);
+    if (!layout || !node || !isNodeProcess(pid, configPath(layout, node))) continue;
+    running.set(name, pid);
     process.kill(pid, 'SIGTERM');
     stopped.push(name);
   }
   const until = Date.now() + timeoutMs;
-  while (Object.values(pids).some(isAlive) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-  for (const pid of Object.values(pids)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  while ([...running.values()].some(isAlive) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of running.values()) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   rmSync(path.join(dir, PIDS), { force: true });
   return stopped;
 }
@@ -194,7 +270,10 @@ export interface NodeHealth {
   readonly http: string;
   /** The gateway's base URL (JSON-RPC at <gateway>/apps/<chain>/rpc), when the node has one. */
   readonly gateway?: string;
-  readonly status?: { peers: string[]; chains: { chainId: string; height: number; round: number; mempool: number }[] };
+  /** Whether the gateway serves HTTPS. */
+  readonly gatewayTls?: boolean;
+  readonly status?: { name?: string; peers: string[]; chains: { chainId: string; height: number; round: number; mempool: number }[] };
+  /** Why the node is not up: its operations endpoint, or its gateway, does not answer as this node. */
   readonly error?: string;
 }
 
@@ -202,27 +281,83 @@ export async function devnetStatus(layout: DevnetLayout): Promise<NodeHealth[]> 
   return Promise.all(
     layout.nodes.map(async (n) => {
       const http = `http://127.0.0.1:${n.httpPort}`;
-      const gateway = n.gatewayPort ? `http://127.0.0.1:${n.gatewayPort}` : undefined;
+      const gateway = gatewayUrl(layout, n);
+      const tlsMark = gateway ? { gatewayTls: layout.gatewayTls === true } : {};
       try {
         const res = await fetch(`${http}/status`, { signal: AbortSignal.timeout(2000) });
-        return { name: n.name, http, gateway, status: (await res.json()) as NodeHealth['status'] };
+        const status = (await res.json()) as NodeHealth['status'];
+        // Another process may hold the port: only this node's own answer counts.
+        if (status?.name !== undefined && status.name !== n.name) return { name: n.name, http, gateway, error: `${http} answers as '${status.name}'` };
+        if (gateway) {
+          try {
+            // Any HTTP answer will do: the gateway listens only once the node is up.
+            await probeGateway(gateway, layout);
+          } catch (err) {
+            return { name: n.name, http, gateway, ...tlsMark, status, error: `gateway ${gateway}: ${(err as Error).message}` };
+          }
+        }
+        return { name: n.name, http, gateway, ...tlsMark, status };
       } catch (err) {
-        return { name: n.name, http, gateway, error: (err as Error).message };
+        return { name: n.name, http, gateway, ...tlsMark, error: (err as Error).message };
       }
     }),
   );
 }
 
-/** Waits until every node answers /health and sees its three peers. */
-export async function waitReady(layout: DevnetLayout, timeoutMs: number): Promise<void> {
+/** A node's gateway base URL: https when the network's gateways serve TLS. */
+export function gatewayUrl(layout: DevnetLayout, node: DevnetNode): string | undefined {
+  return node.gatewayPort ? `${layout.gatewayTls ? 'https' : 'http'}://127.0.0.1:${node.gatewayPort}` : undefined;
+}
+
+/** Any HTTP answer from the gateway; over TLS, its certificate must chain to the network root. */
+function probeGateway(url: string, layout: DevnetLayout): Promise<void> {
+  if (!layout.gatewayTls) return fetch(`${url}/`, { signal: AbortSignal.timeout(2000) }).then((r) => r.arrayBuffer()).then(() => undefined);
+  const ca = readFileSync(path.join(layout.dir, 'pki', 'root', 'ca.pem'), 'utf8');
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(`${url}/`, { ca, timeout: 2000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve());
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer after 2000 ms')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Waits until every node answers /status and its gateway, and sees its three peers. */
+export async function waitReady(layout: DevnetLayout, timeoutMs: number, pids?: Record<string, number>): Promise<void> {
   const until = Date.now() + timeoutMs;
+  const ready = (h: NodeHealth) => h.error === undefined && h.status !== undefined && h.status.peers.length === layout.nodes.length - 1;
   for (;;) {
     const health = await devnetStatus(layout);
-    if (health.every((h) => h.status && h.status.peers.length === layout.nodes.length - 1)) return;
+    if (health.every(ready)) return;
+    // A node that exited (a port taken, a bad file) will not come up: say so now, with its reason.
+    const exited = layout.nodes.filter((n) => pids?.[n.name] !== undefined && !isAlive(pids[n.name]!));
+    if (exited.length > 0) throw new DevnetError(`${exited.map((n) => `${n.name} exited (${lastLogError(layout, n)})`).join('; ')}; see the node.log files`);
     if (Date.now() > until) {
-      const bad = health.filter((h) => !h.status || h.status.peers.length < layout.nodes.length - 1).map((h) => `${h.name}: ${h.error ?? `${h.status?.peers.length} peers`}`);
+      const bad = health.filter((h) => !ready(h)).map((h) => `${h.name}: ${h.error ?? `${h.status?.peers.length} peers`}`);
       throw new DevnetError(`the network did not come up within ${timeoutMs} ms (${bad.join('; ')}); see the node.log files`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** The last error a node logged (its `msg` and `err`), to say why it exited. */
+function lastLogError(layout: DevnetLayout, node: DevnetNode): string {
+  let lines: string[];
+  try {
+    lines = readFileSync(path.join(layout.dir, node.name, path.basename(node.log)), 'utf8').trim().split('\n');
+  } catch {
+    return 'no log';
+  }
+  for (const line of lines.reverse()) {
+    try {
+      const entry = JSON.parse(line) as { level?: number; msg?: string; err?: string };
+      if ((entry.level ?? 0) >= 50) return [entry.msg, entry.err].filter(Boolean).join(': ');
+    } catch {
+      // A line that is not pino's (the CLI's own `bsn: error: …`) is the reason itself.
+      if (line.startsWith('bsn: error: ')) return line.slice('bsn: error: '.length);
+    }
+  }
+  return 'no error logged';
 }

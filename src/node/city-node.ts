@@ -6,15 +6,16 @@ import type { PrivateKey } from '../crypto/index.js';
 import { parseCertificatePem, readPrivateKeyPem } from '../pki/index.js';
 import { BlockStore, WriteAheadLog, checkBlockLinks, decodeBlock } from '../chain/index.js';
 import { decodeCommitCertificate, validatorAddress, valueIdOf, verifyCommitCertificate, type ConsensusConfig, type ConsensusMessage } from '../consensus/index.js';
-import { EvmApplication, evmChainIdOf, KvApplication, type Application } from '../execution/index.js';
+import { EvmApplication, EvmCallPool, evmChainIdOf, KvApplication, txExecuted, type Application, type EvmQueryOptions, type TxResult } from '../execution/index.js';
 import type { CodecValue } from '../codec/index.js';
 import { BlockSync, CHANNEL, MessageDecodeError, PeerManager, Router } from '../p2p/index.js';
 import { ChainRunner } from './chain-runner.js';
 import { splitHostPort, type NodeConfig } from './config.js';
+import { CrlReloader, type ReloadOutcome } from './crl-reloader.js';
 import { decodeConsensusMessage } from './consensus-wire.js';
-import { CommitTimeoutError, CommitWaitCancelledError, NodeConfigError, WireFormatError, SyncedBlockMismatchError } from './errors.js';
+import { CommitTimeoutError, CommitWaitCancelledError, DuplicateEvmChainIdError, NodeConfigError, NodeListenError, TxFailedError, TxNotExecutedError, WireFormatError, SyncedBlockMismatchError } from './errors.js';
 import { loadGenesis, type ChainGenesis } from './genesis.js';
-import { Mempool, VerifyPool } from './mempool/index.js';
+import { Mempool, MempoolBadSignatureError, MempoolMalformedError, MempoolWrongChainError, VerifyPool } from './mempool/index.js';
 import { NodeMetrics } from './metrics.js';
 import { ValidatorSetHistory } from './validator-hash.js';
 
@@ -51,9 +52,14 @@ export class CityNode {
   /** Told each height a hosted chain commits (after the application committed it). */
   private readonly commitListeners = new Map<string, Set<(height: number) => void>>();
   private p2pPort = 0;
+  private crlReloader: CrlReloader | undefined;
+  /** Told the CRLs each time new ones are put in force (the gateway's authenticator, in `bsn node start`). */
+  private readonly crlListeners = new Set<(pems: readonly string[]) => void>();
 
   /** One set of signature-checking threads for every chain this node hosts. */
   private readonly verifyPool: VerifyPool;
+  /** One set of eth_call threads for every EVM chain, off the thread that drives consensus (H3). */
+  private readonly callPool: EvmCallPool;
 
   private constructor(
     readonly config: NodeConfig,
@@ -62,7 +68,9 @@ export class CityNode {
     readonly peers: PeerManager,
     readonly router: Router,
   ) {
-    this.verifyPool = new VerifyPool(undefined, { size: config.mempool.verifyWorkers });
+    this.verifyPool = new VerifyPool(undefined, { size: config.mempool.verifyWorkers, maxQueued: config.mempool.maxVerifyQueue });
+    const { workers, maxQueued, timeoutMs, cpuShare } = config.calls;
+    this.callPool = new EvmCallPool({ ...(workers !== undefined && { workers }), ...(maxQueued !== undefined && { maxQueued }), ...(timeoutMs !== undefined && { timeoutMs }), ...(cpuShare !== undefined && { cpuShare }) });
   }
 
   static async start(config: NodeConfig, log: Logger): Promise<CityNode> {
@@ -82,8 +90,11 @@ export class CityNode {
       rootPem,
       crlPems: config.network.crls.map((f) => read(f, 'CRL')),
       maxFrameBytes: config.p2p.maxFrameBytes,
+      maxQueuedBytes: config.p2p.maxQueuedBytes,
+      limits: { maxInbound: config.p2p.maxInbound, maxInboundPerIp: config.p2p.maxInboundPerIp, maxInboundPerIdentity: config.p2p.maxInboundPerIdentity },
     };
-    mkdirSync(path.join(config.dataDir, 'wal'), { recursive: true });
+    // 0700 (dataDir too, when this creates it): chain state and the gateway's sealed keys are the node's alone.
+    mkdirSync(path.join(config.dataDir, 'wal'), { recursive: true, mode: 0o700 });
     const db = new ClassicLevel<string, Uint8Array>(path.join(config.dataDir, 'db'), { valueEncoding: 'view' });
     await db.open();
     const p2pLog = log.child({ module: 'p2p' });
@@ -91,11 +102,34 @@ export class CityNode {
     const router = new Router(peers, { networkId: parseCertificatePem(rootPem).fingerprint, logger: p2pLog });
     const node = new CityNode(config, log, db, peers, router);
     node.metrics.observeP2p(() => peers.metrics());
+    node.crlReloader = new CrlReloader({
+      files: config.network.crls,
+      initialPems: transport.crlPems,
+      apply: (pems) => node.applyCrls(pems),
+      intervalMs: config.network.crlReloadIntervalMs,
+      watch: config.network.crlWatch,
+      expiryWarningMs: config.network.crlExpiryWarningHours * 3_600_000,
+      onExpiry: (issuer, seconds) => node.metrics.crlNextUpdate.set({ issuer }, seconds),
+      log: p2pLog,
+    });
     const nodeKey = readPrivateKeyPem(keyPem);
-    for (const chain of config.chains) await node.host(loadGenesis(chain.genesis), nodeKey);
+    try {
+      for (const chain of config.chains) await node.host(loadGenesis(chain.genesis), nodeKey);
+    } catch (err) {
+      // The chains hosted so far run (timers, workers, LevelDB): stop them, then fail the start.
+      await node.stop().catch(() => undefined);
+      throw err;
+    }
     const listen = splitHostPort(config.p2p.listen);
-    node.p2pPort = (await peers.listen(listen.port, listen.host)).port;
+    try {
+      node.p2pPort = (await peers.listen(listen.port, listen.host)).port;
+    } catch (cause) {
+      // The chains already run: stop them, or the process lives on without a p2p listener.
+      await node.stop();
+      throw new NodeListenError('p2p', config.p2p.listen, cause);
+    }
     peers.start();
+    node.crlReloader.start();
     node.regossipTimer = setInterval(() => {
       for (const c of node.chains.values()) {
         c.runner.regossip();
@@ -180,17 +214,48 @@ export class CityNode {
     });
   }
 
-  private notifyCommitted(chainId: string, suiteHash: (tx: Uint8Array) => Uint8Array, txs: readonly Uint8Array[], height: number): void {
+  /**
+   * Ends the waits of the txs of a committed block: with the height when the tx succeeded; with
+   * a TxNotExecutedError when the block holds it but the application did not execute it (it
+   * changed nothing, and the mempool dropped it with the block: it will never run); with a
+   * TxFailedError when it ran and failed.
+   */
+  private notifyCommitted(chainId: string, suiteHash: (tx: Uint8Array) => Uint8Array, txs: readonly Uint8Array[], height: number, results: readonly TxResult[]): void {
     if (this.waiters.size === 0) return;
-    for (const tx of txs) {
+    for (const [index, tx] of txs.entries()) {
       const key = `${chainId}/${Buffer.from(suiteHash(tx)).toString('hex')}`;
       const list = this.waiters.get(key);
       if (!list) continue;
-      for (const w of list) w.settle(undefined, height);
+      const result = results[index];
+      const failure = !result || result.ok ? undefined : txExecuted(result) ? new TxFailedError(height, index, result.code) : new TxNotExecutedError(height, index, result.code);
+      for (const w of list) w.settle(failure, height);
     }
   }
 
+  /**
+   * Reads the CRL files again now (SIGHUP); new CRLs go to TLS, to the live connections (revoked
+   * peers are dropped) and to the listeners of onCrlsReloaded. Never throws: a bad file is logged.
+   */
+  reloadCrls(trigger = 'request'): ReloadOutcome {
+    return this.crlReloader?.reload(trigger) ?? 'unchanged';
+  }
+
+  /** Calls `listener` with the CRLs each time new ones are put in force; returns the function that stops it. */
+  onCrlsReloaded(listener: (pems: readonly string[]) => void): () => void {
+    this.crlListeners.add(listener);
+    return () => {
+      this.crlListeners.delete(listener);
+    };
+  }
+
+  private applyCrls(pems: readonly string[]): void {
+    const dropped = this.peers.updateCrls(pems);
+    if (dropped.length > 0) this.log.warn({ peers: dropped.map((p) => p.name) }, 'revoked peers disconnected');
+    for (const listener of this.crlListeners) listener(pems);
+  }
+
   async stop(): Promise<void> {
+    this.crlReloader?.close();
     if (this.regossipTimer) clearInterval(this.regossipTimer);
     for (const list of [...this.waiters.values()]) for (const w of list) w.settle(new CommitWaitCancelledError('the node is stopping'));
     for (const c of this.chains.values()) {
@@ -200,6 +265,7 @@ export class CityNode {
       c.wal.close();
     }
     await this.verifyPool.close();
+    await this.callPool.close();
     this.router.close();
     await this.peers.close();
     await this.db.close();
@@ -210,8 +276,12 @@ export class CityNode {
     const chainId = genesis.file.chainId;
     const suite = genesis.suite;
     const chainLog = this.log.child({ chain: chainId });
-    const app = await openApplication(this.db, genesis);
-    const mempool = Mempool.open(app, { hash: (tx) => suite.hash(tx), pool: this.verifyPool, limits: { maxTxs: this.config.mempool.maxTxs, maxBytes: this.config.mempool.maxBytes } });
+    // Txs signed for one EVM chain id replay on every chain that shares it (review L7).
+    const evmId = evmChainIdOfGenesis(genesis);
+    const twin = evmId === undefined ? undefined : [...this.chains.values()].find((c) => evmChainIdOfGenesis(c.genesis) === evmId);
+    if (twin) throw new DuplicateEvmChainIdError(`chains '${twin.genesis.file.chainId}' and '${chainId}' both have EVM chain id ${evmId}: a transaction for one would be valid on the other`);
+    const app = await openApplication(this.db, genesis, { pool: this.callPool, ...(this.config.calls.gasCap !== undefined && { gasCap: BigInt(this.config.calls.gasCap) }) });
+    const mempool = Mempool.open(app, { hash: (tx) => suite.hash(tx), pool: this.verifyPool, limits: { maxTxs: this.config.mempool.maxTxs, maxBytes: this.config.mempool.maxBytes, maxInFlight: this.config.mempool.maxInFlight } });
     const store = await BlockStore.open(this.db, chainId);
     const { wal, recovery } = WriteAheadLog.open(path.join(this.config.dataDir, 'wal', `${chainId}.wal`));
     if (recovery.truncatedBytes > 0) chainLog.warn({ bytes: recovery.truncatedBytes }, 'cut a torn tail off the consensus WAL');
@@ -235,10 +305,10 @@ export class CityNode {
           if (conn) this.router.reportInvalid(conn.peer, reason);
         },
       },
-      onCommit: (block, latencyMs) => {
+      onCommit: (block, latencyMs, results) => {
         // Peers that missed this height's votes (restarted, partitioned) learn it here and block-sync it.
         sync.announce();
-        this.notifyCommitted(chainId, (tx) => suite.hash(tx), block.txs, block.header.height);
+        this.notifyCommitted(chainId, (tx) => suite.hash(tx), block.txs, block.header.height, results);
         for (const listener of this.commitListeners.get(chainId) ?? []) listener(block.header.height);
         this.metrics.height.set({ chain: chainId }, block.header.height);
         this.metrics.committedTxs.inc({ chain: chainId }, block.txs.length);
@@ -263,6 +333,7 @@ export class CityNode {
         checkBlockLinks(suite, decodeBlock(blockBytes), parent, chainId);
       },
       logger: chainLog,
+      serve: { requestsPerSecond: this.config.p2p.syncRequestsPerSecond, burst: this.config.p2p.syncBurst, maxReplyBytes: this.config.p2p.syncMaxReplyBytes },
     });
     const syncHandlers = sync.handlers();
     this.router.register(chainId, {
@@ -275,6 +346,8 @@ export class CityNode {
         } catch (err) {
           this.metrics.txRejected.inc({ chain: chainId, code: (err as { code?: string }).code ?? 'UNKNOWN' });
           chainLog.debug({ peer: peer.name, err: (err as Error).message }, 'gossiped tx refused');
+          // A tx no honest node would relay costs the sender score (M13); a stale or duplicate one does not.
+          if (isPeerFault(err)) this.router.reportInvalid(peer, err);
         }
       },
     });
@@ -314,11 +387,30 @@ function decodePeerConsensusMessage(body: Uint8Array): ConsensusMessage {
   }
 }
 
+/**
+ * A gossiped tx that the relaying node must have known to be bad: it fails the stateless check
+ * every node runs before relaying. Nonce, duplicate, full or busy refusals depend on timing and
+ * on this node's state, so an honest peer can cause them.
+ */
+function isPeerFault(err: unknown): err is Error {
+  return err instanceof MempoolBadSignatureError || err instanceof MempoolMalformedError || err instanceof MempoolWrongChainError;
+}
+
 /** The chain's state machine, as its genesis names it. */
-async function openApplication(db: ClassicLevel<string, Uint8Array>, genesis: ChainGenesis): Promise<Application> {
+/** The Ethereum chain id of an EVM chain's genesis; undefined for other apps (and a bad appState, which openApplication reports). */
+function evmChainIdOfGenesis(genesis: ChainGenesis): number | undefined {
+  if (genesis.file.app !== 'evm') return undefined;
+  try {
+    return evmChainIdOf({ appState: (genesis.file.appState ?? null) as CodecValue });
+  } catch {
+    return undefined;
+  }
+}
+
+async function openApplication(db: ClassicLevel<string, Uint8Array>, genesis: ChainGenesis, calls: EvmQueryOptions): Promise<Application> {
   const { chainId, app, appState } = genesis.file;
   if (app === 'kv') return KvApplication.open(db, chainId, { suite: genesis.suite });
   const evmChainId = evmChainIdOf({ appState: (appState ?? null) as CodecValue });
   if (evmChainId === undefined) throw new NodeConfigError(`chain '${chainId}' runs the EVM: its genesis appState needs a numeric chainId`);
-  return EvmApplication.open(db, chainId, { chainId: evmChainId });
+  return EvmApplication.open(db, chainId, { chainId: evmChainId, calls });
 }

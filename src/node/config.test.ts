@@ -67,3 +67,20 @@ test('a genesis validates its validators: key format, duplicates, and the chain 
   assert.throws(() => parseGenesis(JSON.stringify({ ...base, chainId: 'Demo Chain' })), GenesisError);
   assert.throws(() => parseGenesis(JSON.stringify({ ...base, validators: [] })), GenesisError);
 });
+
+test('M11/H4/H6: peer pins, p2p caps and CRL reload fields parse with their defaults; a malformed fingerprint pin is refused with its path', () => {
+  const base = { name: 'n', dataDir: 'd', network: { rootCert: 'r', crls: ['c'] }, tls: { cert: 'c', chain: ['o'], key: 'k' } };
+  const config = parseNodeConfig(JSON.stringify({ ...base, p2p: { listen: '127.0.0.1:1', peers: [{ host: 'h', port: 1, fingerprint: 'ab'.repeat(32), operator: 'CN=Op' }] } }), '/tmp');
+  assert.equal(config.p2p.peers[0]!.fingerprint, 'ab'.repeat(32));
+  assert.equal(config.p2p.maxQueuedBytes, 16 * 1024 * 1024);
+  assert.equal(config.p2p.maxInboundPerIp, 32);
+  assert.equal(config.network.crlReloadIntervalMs, 60_000);
+  assert.equal(config.network.crlWatch, true);
+  assert.equal(config.network.crlExpiryWarningHours, 48);
+  assert.equal(config.mempool.maxVerifyQueue, 20_000);
+  assert.equal(config.mempool.maxInFlight, 4096);
+  assert.throws(
+    () => parseNodeConfig(JSON.stringify({ ...base, p2p: { listen: '127.0.0.1:1', peers: [{ host: 'h', port: 1, fingerprint: 'not-hex' }] } }), '/tmp'),
+    (err: Error & { code?: string }) => err.code === 'NODE_CONFIG_INVALID' && err.message.includes('p2p.peers.0.fingerprint'),
+  );
+});

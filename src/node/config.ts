@@ -10,6 +10,10 @@ const peer = z.strictObject({
   port: z.number().int().min(1).max(65535),
   /** The node name its certificate must carry; any city node when absent. */
   name: z.string().min(1).optional(),
+  /** Pins the certificate: its SHA-256 fingerprint (colons and case do not matter) (M11). */
+  fingerprint: z.string().regex(/^([0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2}$/, 'expected a SHA-256 fingerprint (64 hex digits, colons allowed)').optional(),
+  /** Pins the operator CA that issued it, by subject as `bsn ca inspect` prints it. */
+  operator: z.string().min(1).optional(),
 });
 
 /** One app's gateway quotas; an absent field is not limited. */
@@ -17,6 +21,13 @@ const quotaLimits = z.strictObject({
   requestsPerSecond: z.number().positive().max(1_000_000).optional(),
   burst: z.number().int().min(1).max(1_000_000).optional(),
   txPerDay: z.number().int().min(0).optional(),
+});
+
+/** A gateway rate and concurrency limit (per IP or per caller); an absent field takes its default. */
+const rateLimits = z.strictObject({
+  requestsPerSecond: z.number().positive().max(1_000_000).optional(),
+  burst: z.number().int().min(1).max(1_000_000).optional(),
+  concurrent: z.number().int().min(1).max(1_000_000).optional(),
 });
 
 /**
@@ -30,6 +41,12 @@ export const nodeConfigSchema = z.strictObject({
     rootCert: z.string().min(1),
     /** CRLs of the root and of every operator CA: TLS checks each link of a peer's chain. */
     crls: z.array(z.string().min(1)).min(1),
+    /** The CRL files are read again this often (and on a change, and on SIGHUP); 0: only on a change or SIGHUP. */
+    crlReloadIntervalMs: z.number().int().min(0).default(60_000),
+    /** Reload the CRLs when one of their files changes. */
+    crlWatch: z.boolean().default(true),
+    /** Warn (log, and bsn_crl_next_update_seconds) once a CRL's nextUpdate is this close. */
+    crlExpiryWarningHours: z.number().min(0).default(48),
   }),
   tls: z.strictObject({
     cert: z.string().min(1),
@@ -41,8 +58,30 @@ export const nodeConfigSchema = z.strictObject({
     listen: hostPort,
     peers: z.array(peer).default([]),
     maxFrameBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
+    /** Bytes that may wait for one peer that does not read; past it, it is dropped and scored down (H4). */
+    maxQueuedBytes: z.number().int().min(64 * 1024).default(16 * 1024 * 1024),
+    /** Inbound connections at once: in all, from one IP, with one certificate. */
+    maxInbound: z.number().int().min(1).default(256),
+    maxInboundPerIp: z.number().int().min(1).default(32),
+    maxInboundPerIdentity: z.number().int().min(1).default(4),
+    /** Block requests served per peer: per second on average, at once after idling, and bytes per answer. */
+    syncRequestsPerSecond: z.number().positive().default(20),
+    syncBurst: z.number().int().min(1).default(40),
+    syncMaxReplyBytes: z.number().int().min(1024).default(1024 * 1024),
   }),
-  http: z.strictObject({ listen: hostPort }),
+  /**
+   * The operations endpoint (docs/node.md): loopback unless configured otherwise. `/chains/*`
+   * (raw txs, queries, blocks) needs the operations token, given inline or as a file; without
+   * one those routes are closed.
+   */
+  http: z
+    .strictObject({
+      listen: hostPort.default('127.0.0.1:26660'),
+      token: z.string().min(16).optional(),
+      tokenFile: z.string().min(1).optional(),
+    })
+    .refine((h) => h.token === undefined || h.tokenFile === undefined, 'give at most one of token, tokenFile')
+    .default({ listen: '127.0.0.1:26660' }),
   /** The gateway (Ethereum JSON-RPC per EVM app chain, docs/gateway.md); not started when absent. */
   gateway: z
     .strictObject({
@@ -74,6 +113,8 @@ export const nodeConfigSchema = z.strictObject({
               maxPerApp: z.number().int().min(1).optional(),
               /** The only hosts webhooks may post to (`host` exact, `.example.com` any subdomain). */
               allowedHosts: z.array(z.string().min(1)).optional(),
+              /** Hosts (`host`, `.suffix`) and address ranges (`10.0.0.0/8`, `::1`) webhooks may post to although internal (loopback, private, link-local, …). */
+              allowInternal: z.array(z.string().min(1)).optional(),
             })
             .optional(),
           ws: z.strictObject({ maxSubscriptions: z.number().int().min(1).optional(), maxMessageBytes: z.number().int().min(64).optional() }).optional(),
@@ -81,6 +122,46 @@ export const nodeConfigSchema = z.strictObject({
         .optional(),
       /** Per-app quotas (docs/gateway-quotas.md): the default for every app, overridden per app id; none when absent. */
       quotas: z.strictObject({ default: quotaLimits.optional(), apps: z.record(z.string().min(1), quotaLimits).optional() }).optional(),
+      /** What clients sign as the gateway they call (docs/gateway-auth.md); the node's name by default. */
+      id: z.string().min(1).max(253).optional(),
+      /** Serve HTTPS with this certificate (docs/gateway.md, "TLS"); its chain is the node's `tls.chain` when absent. */
+      tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1), chain: z.array(z.string().min(1)).min(1).optional() }).optional(),
+      /** Certificates of every operator CA of the network whose users may call (the node's own `tls.chain` always is). */
+      operatorCas: z.array(z.string().min(1)).default([]),
+      /** Signed-request checks (docs/gateway-auth.md); defaults when absent. */
+      auth: z
+        .strictObject({
+          windowMs: z.number().int().min(1000).optional(),
+          futureSkewMs: z.number().int().min(0).optional(),
+          nonceCapacity: z.number().int().min(1).optional(),
+          noncesPerCertificate: z.number().int().min(1).optional(),
+        })
+        .optional(),
+      /** Per-IP and per-caller limits, timeouts and connection caps (docs/gateway-quotas.md, docs/gateway.md); defaults when absent. */
+      limits: z
+        .strictObject({
+          perIp: rateLimits.optional(),
+          perCaller: rateLimits.optional(),
+          authenticatedShare: z.number().min(0).max(1).optional(),
+          requestTimeoutMs: z.number().int().min(1).optional(),
+          headersTimeoutMs: z.number().int().min(1).optional(),
+          idleTimeoutMs: z.number().int().min(1).optional(),
+          keepAliveTimeoutMs: z.number().int().min(1).optional(),
+          maxConnections: z.number().int().min(1).optional(),
+          maxConnectionsPerIp: z.number().int().min(1).optional(),
+          ws: z
+            .strictObject({
+              maxSockets: z.number().int().min(1).optional(),
+              maxSocketsPerIp: z.number().int().min(1).optional(),
+              maxBufferedBytes: z.number().int().min(1024).optional(),
+              maxPendingMessages: z.number().int().min(1).optional(),
+              pingIntervalMs: z.number().int().min(100).optional(),
+              idleTimeoutMs: z.number().int().min(100).optional(),
+              recheckIntervalMs: z.number().int().min(100).optional(),
+            })
+            .optional(),
+        })
+        .optional(),
     })
     .optional(),
   chains: z.array(z.strictObject({ genesis: z.string().min(1) })).default([]),
@@ -104,8 +185,27 @@ export const nodeConfigSchema = z.strictObject({
       maxBytes: z.number().int().min(1024).default(64 * 1024 * 1024),
       /** Signature-checking threads shared by all chains; default: cores - 1, at least 1. */
       verifyWorkers: z.number().int().min(1).max(64).optional(),
+      /** Txs waiting for a verification thread, all chains together; more get MEMPOOL_BUSY (M13). */
+      maxVerifyQueue: z.number().int().min(1).default(20_000),
+      /** Txs being admitted at once per chain; more get MEMPOOL_BUSY. */
+      maxInFlight: z.number().int().min(1).default(4096),
     })
-    .default({ maxTxs: 10_000, maxBytes: 64 * 1024 * 1024 }),
+    .default({ maxTxs: 10_000, maxBytes: 64 * 1024 * 1024, maxVerifyQueue: 20_000, maxInFlight: 4096 }),
+  /** eth_call / eth_estimateGas / REST call on EVM chains (docs/evm.md, "Calls"); defaults when absent. */
+  calls: z
+    .strictObject({
+      /** Gas of one call at most (lowered to the block gas limit); 10,000,000 unless set. */
+      gasCap: z.number().int().min(21_000).max(Number.MAX_SAFE_INTEGER).optional(),
+      /** How long a call may run in its worker before it is aborted; 5000 ms unless set. */
+      timeoutMs: z.number().int().min(10).max(600_000).optional(),
+      /** Call worker threads shared by all chains; default: cores - 1, at least 1, at most 2. */
+      workers: z.number().int().min(1).max(64).optional(),
+      /** Calls waiting for a worker; more are refused as busy. 16 unless set. */
+      maxQueued: z.number().int().min(0).max(100_000).optional(),
+      /** Share of its core a call worker may use over time, in (0, 1]; 0.5 unless set. */
+      cpuShare: z.number().gt(0).max(1).optional(),
+    })
+    .default({}),
   log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).default({ level: 'info' }),
 });
 
@@ -142,18 +242,23 @@ function resolvePaths(config: NodeConfig, baseDir: string): NodeConfig {
   return {
     ...config,
     dataDir: at(config.dataDir),
-    network: { rootCert: at(config.network.rootCert), crls: config.network.crls.map(at) },
+    network: { ...config.network, rootCert: at(config.network.rootCert), crls: config.network.crls.map(at) },
     tls: { cert: at(config.tls.cert), chain: config.tls.chain.map(at), key: at(config.tls.key) },
     chains: config.chains.map((c) => ({ genesis: at(c.genesis) })),
-    ...(config.gateway?.users && {
+    http: { ...config.http, ...(config.http.tokenFile !== undefined && { tokenFile: at(config.http.tokenFile) }) },
+    ...(config.gateway && {
       gateway: {
         ...config.gateway,
-        users: {
-          ...config.gateway.users,
-          caDir: at(config.gateway.users.caDir),
-          ...(config.gateway.users.caPassphraseFile !== undefined && { caPassphraseFile: at(config.gateway.users.caPassphraseFile) }),
-          ...(config.gateway.users.vaultSecretFile !== undefined && { vaultSecretFile: at(config.gateway.users.vaultSecretFile) }),
-        },
+        operatorCas: config.gateway.operatorCas.map(at),
+        ...(config.gateway.tls && { tls: { cert: at(config.gateway.tls.cert), key: at(config.gateway.tls.key), ...(config.gateway.tls.chain && { chain: config.gateway.tls.chain.map(at) }) } }),
+        ...(config.gateway.users && {
+          users: {
+            ...config.gateway.users,
+            caDir: at(config.gateway.users.caDir),
+            ...(config.gateway.users.caPassphraseFile !== undefined && { caPassphraseFile: at(config.gateway.users.caPassphraseFile) }),
+            ...(config.gateway.users.vaultSecretFile !== undefined && { vaultSecretFile: at(config.gateway.users.vaultSecretFile) }),
+          },
+        }),
       },
     }),
   };

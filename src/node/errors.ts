@@ -44,3 +44,60 @@ export class SyncedBlockMismatchError extends BsnError {
 export class WalRecordError extends BsnError {
   readonly code = 'NODE_WAL_RECORD';
 }
+
+/** A listener the config names (p2p, operations, gateway) could not start, e.g. its port is taken. */
+export class NodeListenError extends BsnError {
+  readonly code = 'NODE_LISTEN_FAILED';
+
+  constructor(what: string, listen: string, cause: unknown) {
+    const reason = (cause as { code?: string }).code === 'EADDRINUSE' ? 'the address is already in use' : (cause as Error).message;
+    super(`cannot start the ${what} listener on ${listen}: ${reason}`, { cause });
+  }
+}
+
+/** A CRL file could not be read or is not a CRL at a reload; the CRLs in force stay (docs/pki.md). */
+export class CrlReloadError extends BsnError {
+  readonly code = 'NODE_CRL_RELOAD';
+}
+
+/**
+ * A transaction its block includes but whose result is a failure: `?wait=commit` answers it as
+ * such (HTTP 422, with the result code), never as committed. The two kinds differ in what the tx did.
+ */
+export abstract class TxOutcomeError extends BsnError {
+  /** The HTTP status the REST and operations endpoints answer with. */
+  readonly statusCode = 422;
+
+  constructor(
+    readonly height: number,
+    readonly index: number,
+    /** The application's result code (TX_BAD_NONCE, INSUFFICIENT_FUNDS, REVERTED, TX_UNAUTHORIZED, …). */
+    readonly resultCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Included but not executed (a bad nonce, funds or gas that ran out within the block): it changed nothing and will not run. */
+export class TxNotExecutedError extends TxOutcomeError {
+  readonly code = 'NODE_TX_NOT_EXECUTED';
+
+  constructor(height: number, index: number, resultCode: string) {
+    super(height, index, resultCode, `the transaction was included at height ${height} (index ${index}) but not executed: ${resultCode}; it changed nothing and will not run`);
+  }
+}
+
+/** Executed and failed (an EVM revert, a kv write to another owner's key): its nonce is used (and EVM gas paid), nothing else changed. */
+export class TxFailedError extends TxOutcomeError {
+  readonly code = 'NODE_TX_FAILED';
+
+  constructor(height: number, index: number, resultCode: string) {
+    super(height, index, resultCode, `the transaction was executed at height ${height} (index ${index}) and failed: ${resultCode}; its nonce is used`);
+  }
+}
+
+/** Two chains a node hosts have the same EVM chain id (`appState.chainId`): refused at start. */
+export class DuplicateEvmChainIdError extends BsnError {
+  readonly code = 'NODE_DUPLICATE_EVM_CHAIN_ID';
+}

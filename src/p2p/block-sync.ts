@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { SyncRangeError, SyncTimeoutError } from './errors.js';
+import { SyncRangeError, SyncRateLimitedError, SyncTimeoutError } from './errors.js';
 import type { PeerIdentity } from './identity.js';
 import { BLOCKS_REPLY_OVERHEAD, CHANNEL, MAX_BLOCKS_PER_REQUEST, decodeSync, encodeSync, envelopeOverhead, type SyncMessage, type SyncedBlock } from './messages.js';
 import { errorFields, silentLogger, type P2pLogger } from './observe.js';
 import type { ChainHandlers, Router } from './router.js';
+import { SyncServeGate, type SyncServeLimits } from './serve-limits.js';
 
 /** The part of `BlockStore` (src/chain/block-store.ts) that sync needs. */
 export interface SyncStore {
@@ -35,6 +36,8 @@ export interface BlockSyncOptions {
   readonly followGraceMs?: number;
   readonly now?: () => number;
   readonly logger?: P2pLogger;
+  /** What this node serves one peer: requests per second and bytes per answer (H4). */
+  readonly serve?: Partial<SyncServeLimits>;
 }
 
 export interface BlockSyncEvents {
@@ -162,22 +165,49 @@ export class BlockSync extends EventEmitter<BlockSyncEvents> {
     this.router.send(peer, this.chainId, CHANNEL.sync, encodeSync(message));
   }
 
-  /** Serves what this node has of [from, from + count), never past its height nor past the frame limit. */
-  private async serve(peer: PeerIdentity, requestId: number, from: number, count: number): Promise<void> {
+  /** Serving side (H4): each peer's request queue and rate, made on first use. */
+  private serveGate: SyncServeGate | undefined;
+
+  /**
+   * Serves what this node has of [from, from + count), never past its height, the frame limit or
+   * the answer bound. A peer's requests are served one after the other (a few may wait); one over
+   * its request rate, over that queue, or arriving for a peer with half its outgoing queue still
+   * unread, gets a SyncRateLimitedError reply (a few bytes) instead of blocks.
+   */
+  private serve(peer: PeerIdentity, requestId: number, from: number, count: number): Promise<void> {
     if (from < 1 || count < 1 || count > MAX_BLOCKS_PER_REQUEST) {
       const error = new SyncRangeError(`refused getBlocks from ${from} count ${count}: heights start at 1, count must be 1..${MAX_BLOCKS_PER_REQUEST}`);
       this.reply(peer, { type: 'error', requestId, code: error.code, message: error.message });
       this.router.manager.penalize(peer, 'protocol', error);
-      return;
+      return Promise.resolve();
     }
+    const gate = (this.serveGate ??= new SyncServeGate(this.options.serve, this.now));
+    const queued = gate.enqueue(peer.fingerprint, () => {
+      const conn = this.router.manager.connection(peer.fingerprint);
+      if (conn && conn.queuedBytes > conn.queueLimit / 2) return this.refuse(peer, requestId, `busy: ${conn.queuedBytes} bytes already wait`);
+      return this.serveRange(peer, requestId, from, count, gate.limits);
+    });
+    if (typeof queued === 'string') this.refuse(peer, requestId, queued);
+    return typeof queued === 'string' ? Promise.resolve() : queued;
+  }
+
+  private refuse(peer: PeerIdentity, requestId: number, why: string): void {
+    this.router.manager.counters.syncRateLimited++;
+    const error = new SyncRateLimitedError(`${why} (${peer.name})`);
+    this.reply(peer, { type: 'error', requestId, code: error.code, message: error.message });
+  }
+
+  private async serveRange(peer: PeerIdentity, requestId: number, from: number, count: number, limits: SyncServeLimits): Promise<void> {
     const last = Math.min(this.store.height, from + count - 1);
     let budget = this.router.manager.maxFrameBytes - 1 - envelopeOverhead(this.chainId) - BLOCKS_REPLY_OVERHEAD.fixed;
+    let replyBytes = 0;
     const blocks: SyncedBlock[] = [];
     for (let height = from; height <= last; height++) {
       const [block, certificate] = await Promise.all([this.store.block(height), this.store.certificate(height)]);
       if (!block || !certificate) break;
       budget -= BLOCKS_REPLY_OVERHEAD.perBlock + block.length + certificate.length;
-      if (budget < 0) break;
+      replyBytes += block.length + certificate.length;
+      if (budget < 0 || (blocks.length > 0 && replyBytes > limits.maxReplyBytes)) break;
       blocks.push({ height, block, certificate });
     }
     if (blocks.length === 0 && from <= last) {

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { TLSSocket } from 'node:tls';
+import { OutgoingBufferOverflowError } from './errors.js';
 import { encodeFrame, FrameDecoder, type Frame } from './frame.js';
 import type { PeerIdentity } from './identity.js';
 
@@ -9,9 +10,14 @@ export interface ConnectionEvents {
   close: [reason: Error | undefined];
 }
 
+/** Bytes queued for a peer beyond which it is dropped, when the transport names no other limit. */
+export const DEFAULT_MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+
 /**
  * One authenticated connection to another city node. Frames in, frames out; a peer that sends
- * a malformed frame is disconnected at once — nothing it sent after that is delivered.
+ * a malformed frame is disconnected at once — nothing it sent after that is delivered. A peer
+ * that does not read what it is sent is disconnected once `maxQueuedBytes` wait for it (H4): the
+ * socket's buffer is the only place unread frames pile up.
  */
 export class PeerConnection extends EventEmitter<ConnectionEvents> {
   private readonly decoder: FrameDecoder;
@@ -24,6 +30,7 @@ export class PeerConnection extends EventEmitter<ConnectionEvents> {
     readonly outbound: boolean,
     private readonly socket: TLSSocket,
     private readonly maxFrameBytes: number,
+    private readonly maxQueuedBytes: number = DEFAULT_MAX_QUEUED_BYTES,
   ) {
     super();
     this.decoder = new FrameDecoder(maxFrameBytes);
@@ -40,10 +47,47 @@ export class PeerConnection extends EventEmitter<ConnectionEvents> {
     return !this.closed;
   }
 
-  /** Queues a frame; returns false when the socket buffer is full (the caller may back off). */
+  /** Bytes written but not yet taken by the kernel: what the peer has not read (plus what is in flight). */
+  get queuedBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  /** The most bytes that may wait for this peer; PeerManager sheds droppable gossip at half of it. */
+  get queueLimit(): number {
+    return this.maxQueuedBytes;
+  }
+
+  /**
+   * Queues a frame; false when the connection is closed, or when this frame would put more than
+   * `maxQueuedBytes` in wait for the peer: then the connection is dropped with an
+   * OutgoingBufferOverflowError instead of growing without bound.
+   */
   send(channel: number, payload: Uint8Array): boolean {
     if (this.closed) return false;
-    return this.socket.write(encodeFrame({ channel, payload }, this.maxFrameBytes));
+    const frame = encodeFrame({ channel, payload }, this.maxFrameBytes);
+    if (this.socket.writableLength + frame.length > this.maxQueuedBytes) {
+      this.drop(new OutgoingBufferOverflowError(`${this.socket.writableLength} bytes already wait for ${this.peer.name}; a frame of ${frame.length} would pass the limit of ${this.maxQueuedBytes}`));
+      return false;
+    }
+    this.socket.write(frame);
+    return true;
+  }
+
+  /**
+   * The DER of the certificates the peer presented above its own (its operator CA), for
+   * re-checking it against CRLs loaded after the handshake; the self-signed root is left out.
+   */
+  issuerChainDer(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    const leaf = this.socket.getPeerCertificate(true);
+    const seen = new Set<string>([leaf.fingerprint256]);
+    for (let next = leaf.issuerCertificate; next && !seen.has(next.fingerprint256); next = next.issuerCertificate) {
+      seen.add(next.fingerprint256);
+      // Node links the self-signed root to itself: it is the trust anchor, passed in separately.
+      if (next.issuerCertificate?.fingerprint256 === next.fingerprint256) break;
+      if (next.raw) out.push(new Uint8Array(next.raw));
+    }
+    return out;
   }
 
   /** Drops the connection; `reason` says why (bad data, shutdown, …). */

@@ -89,3 +89,23 @@ export class SyncRangeError extends BsnError {
 export class SyncTimeoutError extends BsnError {
   readonly code = 'P2P_SYNC_TIMEOUT';
 }
+
+/** A peer's certificate, or the operator CA above it, is on a CRL loaded after it connected: it is dropped. */
+export class PeerRevokedError extends BsnError {
+  readonly code = 'P2P_PEER_REVOKED';
+}
+
+/** More bytes were queued for a peer than it reads: the connection is closed and the peer scored down. */
+export class OutgoingBufferOverflowError extends BsnError {
+  readonly code = 'P2P_OUTGOING_OVERFLOW';
+}
+
+/** An inbound connection over a cap (total, per IP, per identity): closed before or right after the handshake. */
+export class ConnectionLimitError extends BsnError {
+  readonly code = 'P2P_CONNECTION_LIMIT';
+}
+
+/** A peer asked for blocks faster than this node serves them; the request gets this as its typed reply. */
+export class SyncRateLimitedError extends BsnError {
+  readonly code = 'P2P_SYNC_RATE_LIMITED';
+}

@@ -27,6 +27,12 @@ export interface P2pMetricsSnapshot {
   readonly ignoredUnknownChannel: number;
   readonly duplicateTransactions: number;
   readonly refusedConnections: number;
+  /** Transaction gossip not sent to a peer that was not reading (H4). */
+  readonly shedMessages: number;
+  /** Connections dropped because a CRL revoked the peer (H6). */
+  readonly revokedDrops: number;
+  /** Block requests refused by the per-peer rate limit. */
+  readonly syncRateLimited: number;
 }
 
 /** Mutable counters shared by the peer manager, the router and block sync of one node. */
@@ -39,6 +45,9 @@ export class P2pCounters {
   ignoredUnknownChannel = 0;
   duplicateTransactions = 0;
   refusedConnections = 0;
+  shedMessages = 0;
+  revokedDrops = 0;
+  syncRateLimited = 0;
   private readonly inByChannel = new Map<string, number>();
   private readonly outByChannel = new Map<string, number>();
 
@@ -66,6 +75,9 @@ export class P2pCounters {
       ignoredUnknownChannel: this.ignoredUnknownChannel,
       duplicateTransactions: this.duplicateTransactions,
       refusedConnections: this.refusedConnections,
+      shedMessages: this.shedMessages,
+      revokedDrops: this.revokedDrops,
+      syncRateLimited: this.syncRateLimited,
     };
   }
 }

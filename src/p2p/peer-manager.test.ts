@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import path from 'node:path';
+import { issueLeaf, parseCertificatePem } from '../pki/index.js';
 import { backoffDelay, seededRandom } from './backoff.js';
 import { PeerScores, DEFAULT_SCORING } from './scoring.js';
 import { PeerManager } from './peer-manager.js';
@@ -135,4 +138,31 @@ test('scores recover over time; a ban lasts its period and then ends with a fres
   assert.equal(scores.isBanned('P'), false);
   assert.equal(scores.bannedCount(), 0);
   assert.equal(scores.score('P'), 100);
+});
+
+test('M11: an impostor with the same CN that connects first does not stop the dial to the real peer; pins by fingerprint and operator hold', async (t) => {
+  const net = await testNet(t, ['node1', 'node2']);
+  const out = path.join(net.pki.dir, 'impostor');
+  await issueLeaf({ caDir: path.join(net.pki.dir, 'op1'), out, kind: 'node', name: 'node2', sans: ['127.0.0.1'], secret: { passphrase: 'correct horse battery staple' } });
+  const certPem = readFileSync(path.join(out, 'cert.pem'), 'utf8');
+  const impostorId = { name: 'node2', certChainPem: certPem + net.pki.operatorPem, keyPem: readFileSync(path.join(out, 'key.pem'), 'utf8'), fingerprint: parseCertificatePem(certPem).fingerprint };
+  const [a, real] = await Promise.all(net.ids.map((id) => startNode(t, net, id)));
+  const impostor = await startNode(t, net, impostorId);
+  impostor.manager.addPersistentPeer({ host: '127.0.0.1', port: a!.port });
+  impostor.manager.start();
+  await waitFor(() => a!.manager.connection(impostorId.fingerprint) !== undefined, 3_000, 'the impostor to connect inbound');
+
+  a!.manager.addPersistentPeer({ host: '127.0.0.1', port: real!.port, name: 'node2' });
+  a!.manager.start();
+  await waitFor(() => a!.manager.connection(real!.id.fingerprint)?.isOpen === true, 3_000, 'node1 to dial the real node2 despite the impostor');
+  assert.ok(a!.manager.connection(impostorId.fingerprint)?.isOpen, 'the impostor is a certified node and may stay');
+
+  // A fingerprint pin (any case, colons or not) admits only that certificate at the address.
+  const pinned = await startNode(t, net, net.ids[0]!);
+  pinned.manager.addPersistentPeer({ host: '127.0.0.1', port: impostor.port, name: 'node2', fingerprint: real!.id.fingerprint.replace(/:/g, '').toLowerCase() });
+  pinned.manager.addPersistentPeer({ host: '127.0.0.1', port: real!.port, fingerprint: real!.id.fingerprint, operator: parseCertificatePem(net.pki.operatorPem).subjectText });
+  pinned.manager.start();
+  await waitFor(() => pinned.logs.has('unexpected node at a configured address', { fingerprint: impostorId.fingerprint }), 3_000, 'the pin to refuse the impostor');
+  await waitFor(() => pinned.manager.connection(real!.id.fingerprint)?.isOpen === true, 3_000, 'the pinned real peer');
+  assert.equal(pinned.manager.connection(impostorId.fingerprint), undefined, 'the impostor was not kept by the pinned node (it did not dial it)');
 });

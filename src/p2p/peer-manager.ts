@@ -2,19 +2,38 @@ import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { parseCertificatesPem } from '../pki/index.js';
 import type { PeerConnection } from './connection.js';
-import { DuplicateConnectionError, FrameTooLargeError, InvalidPeerDataError, PeerBannedError, PeerCertificateRejectedError, PeerIdentityError, SelfConnectionError, ShutdownError, UnexpectedPeerError } from './errors.js';
+import {
+  DuplicateConnectionError,
+  FrameTooLargeError,
+  InvalidPeerDataError,
+  OutgoingBufferOverflowError,
+  PeerBannedError,
+  PeerCertificateRejectedError,
+  PeerIdentityError,
+  SelfConnectionError,
+  ShutdownError,
+  UnexpectedPeerError,
+} from './errors.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions, type RandomSource } from './backoff.js';
 import { DEFAULT_MAX_FRAME_BYTES, type Frame } from './frame.js';
 import type { PeerIdentity } from './identity.js';
+import { CHANNEL } from './messages.js';
 import { P2pCounters, errorFields, silentLogger, type P2pLogger, type P2pMetricsSnapshot } from './observe.js';
+import { RevocationCheck } from './revocation.js';
 import { DEFAULT_SCORING, PeerScores, type Offence, type ScoringOptions } from './scoring.js';
 import { Transport, type TransportOptions } from './transport.js';
 
-/** A peer this node keeps a connection to; `name`, when given, must be the CN of the node found there. */
+/**
+ * A peer this node keeps a connection to. `name`, when given, must be the CN of the node found
+ * there; `fingerprint` and `operator` pin its certificate (SHA-256 fingerprint, as `bsn ca
+ * inspect` prints it) and the subject of its operator CA, for a CN is not unique across operators.
+ */
 export interface PeerAddress {
   readonly host: string;
   readonly port: number;
   readonly name?: string;
+  readonly fingerprint?: string;
+  readonly operator?: string;
 }
 
 export interface PeerManagerOptions {
@@ -24,6 +43,8 @@ export interface PeerManagerOptions {
   readonly scoring?: Partial<ScoringOptions>;
   /** A connection that lived this long resets the redial backoff when it drops (default 10 s). */
   readonly stableAfterMs?: number;
+  /** An address whose node was found revoked is dialled at most this often (default 10 min), in case it has a new certificate. */
+  readonly revokedRedialMs?: number;
   readonly random?: RandomSource;
   readonly now?: () => number;
   readonly logger?: P2pLogger;
@@ -67,6 +88,11 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
   private readonly active = new Map<string, PeerConnection>();
   private readonly since = new Map<PeerConnection, number>();
   private readonly dials = new Map<string, DialState>();
+  private readonly rootPem: string;
+  private revocation: RevocationCheck;
+  /** Fingerprints found revoked (certificate or operator CA) since start; a CRL never un-revokes. */
+  private readonly revoked = new Set<string>();
+  private readonly revokedRedialMs: number;
   private started = false;
   private closed = false;
 
@@ -80,6 +106,9 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? silentLogger;
+    this.revokedRedialMs = options.revokedRedialMs ?? 600_000;
+    this.rootPem = options.transport.rootPem;
+    this.revocation = new RevocationCheck(options.transport.rootPem, options.transport.crlPems);
     this.scores = new PeerScores({ ...DEFAULT_SCORING, ...options.scoring, penalties: { ...DEFAULT_SCORING.penalties, ...options.scoring?.penalties } }, this.now);
     this.transport.on('connection', (conn) => this.adopt(conn));
     this.transport.on('rejected', (remote, reason) => {
@@ -117,14 +146,38 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
   }
 
   /**
-   * Queues a frame on a connection and counts it; false only if the connection is closed. A full
-   * socket buffer still queues (PeerConnection.send's false), so it is not reported as a failure.
+   * Queues a frame on a connection and counts it; false if the connection is closed or the frame
+   * was not queued. Backpressure (H4): while half the connection's queue limit waits for the peer,
+   * transaction gossip to it is shed (counted, not sent: the peer re-learns txs from others or in
+   * blocks); past the whole limit the connection drops itself and the peer is scored down.
    */
   send(conn: PeerConnection, channel: number, payload: Uint8Array): boolean {
     if (!conn.isOpen) return false;
+    if (channel === CHANNEL.transactions && conn.queuedBytes > conn.queueLimit / 2) {
+      this.counters.shedMessages++;
+      return false;
+    }
+    if (!conn.send(channel, payload)) return false;
     this.counters.sent(channel, payload.length + 5);
-    conn.send(channel, payload);
     return true;
+  }
+
+  /**
+   * New CRLs (H6): every handshake from now on is judged by them, and every kept connection whose
+   * certificate or operator CA they revoke is dropped at once; a revoked peer's address is not
+   * redialled at the normal backoff. Throws the transport's or the PKI's typed error on unusable
+   * CRLs, and then changes nothing. Returns the peers it dropped.
+   */
+  updateCrls(crlPems: readonly string[]): PeerIdentity[] {
+    // Parsed before anything changes, so that a bad CRL leaves the old ones in force everywhere.
+    const next = new RevocationCheck(this.rootPem, crlPems);
+    this.transport.updateCrls(crlPems);
+    this.revocation = next;
+    const dropped: PeerIdentity[] = [];
+    for (const conn of [...this.active.values()]) {
+      if (this.refuseRevoked(conn)) dropped.push(conn.peer);
+    }
+    return dropped;
   }
 
   score(fingerprint: string): number {
@@ -169,19 +222,37 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
     await this.transport.close();
   }
 
+  /**
+   * Drops the connection when the current CRLs revoke its peer and remembers the fingerprint (a
+   * CRL never un-revokes; a re-issued certificate has a new fingerprint). True if it dropped it.
+   */
+  private refuseRevoked(conn: PeerConnection): boolean {
+    const reason = this.revocation.revoked(conn, new Date(this.now()));
+    if (!reason) return false;
+    const { peer } = conn;
+    this.revoked.add(peer.fingerprint);
+    this.counters.revokedDrops++;
+    this.logger.warn({ peer: peer.name, fingerprint: peer.fingerprint, operator: peer.operator, remote: conn.remoteAddress, ...errorFields(reason) }, 'dropped a revoked peer');
+    conn.drop(reason);
+    return true;
+  }
+
   private addState(address: PeerAddress): DialState {
     const key = `${address.host}:${address.port}`;
     const existing = this.dials.get(key);
     if (existing) return existing;
-    const state: DialState = { address, attempt: 0, timer: undefined, inflight: false, fingerprint: undefined, self: false };
+    const state: DialState = { address, attempt: 0, timer: undefined, inflight: false, fingerprint: address.fingerprint === undefined ? undefined : normalizeFingerprint(address.fingerprint), self: false };
     this.dials.set(key, state);
     return state;
   }
 
+  /**
+   * Only a fingerprint learned by dialling this address (or pinned in its config) says who is
+   * there (M11): a CN is not unique across operators, so an inbound connection carrying the
+   * configured name proves nothing and must not stop the dialling.
+   */
   private connectedTo(state: DialState): boolean {
-    if (state.fingerprint !== undefined) return this.active.has(state.fingerprint);
-    const name = state.address.name;
-    return name !== undefined && [...this.active.values()].some((c) => c.peer.name === name);
+    return state.fingerprint !== undefined && this.active.has(state.fingerprint);
   }
 
   private schedule(state: DialState): void {
@@ -189,6 +260,8 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
     let delay = backoffDelay(state.attempt, this.backoff, this.random);
     const bannedUntil = state.fingerprint === undefined ? undefined : this.scores.bannedUntil(state.fingerprint);
     if (bannedUntil !== undefined) delay = Math.max(delay, bannedUntil - this.now());
+    // Its handshake would fail anyway; only a new certificate at that address could help.
+    if (state.fingerprint !== undefined && this.revoked.has(state.fingerprint)) delay = Math.max(delay, this.revokedRedialMs);
     state.timer = setTimeout(() => {
       state.timer = undefined;
       void this.dial(state);
@@ -214,9 +287,10 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
       conn.drop(new ShutdownError('node shutting down'));
       return;
     }
-    if (name !== undefined && conn.peer.name !== name) {
-      this.logger.warn({ remote: `${host}:${port}`, expected: name, found: conn.peer.name }, 'unexpected node at a configured address');
-      conn.drop(new UnexpectedPeerError(`expected node ${name} at ${host}:${port}, found ${conn.peer.name}`));
+    const mismatch = this.mismatch(state.address, conn.peer);
+    if (mismatch !== undefined) {
+      this.logger.warn({ remote: `${host}:${port}`, expected: name, found: conn.peer.name, fingerprint: conn.peer.fingerprint, operator: conn.peer.operator }, 'unexpected node at a configured address');
+      conn.drop(new UnexpectedPeerError(`expected ${mismatch} at ${host}:${port}, found ${conn.peer.name} (${conn.peer.fingerprint}, ${conn.peer.operator})`));
       this.schedule(state);
       return;
     }
@@ -224,6 +298,14 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
     if (conn.peer.fingerprint === this.selfFingerprint) state.self = true;
     this.adopt(conn);
     this.schedule(state);
+  }
+
+  /** What the configured address pins that this peer is not, or undefined when it is the one. */
+  private mismatch(address: PeerAddress, peer: PeerIdentity): string | undefined {
+    if (address.name !== undefined && peer.name !== address.name) return `node ${address.name}`;
+    if (address.fingerprint !== undefined && peer.fingerprint !== normalizeFingerprint(address.fingerprint)) return `fingerprint ${address.fingerprint}`;
+    if (address.operator !== undefined && peer.operator !== address.operator) return `operator ${address.operator}`;
+    return undefined;
   }
 
   /** Every authenticated connection, inbound or outbound, comes through here. */
@@ -241,6 +323,11 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
       this.counters.refusedConnections++;
       this.logger.info(fields, 'refused a banned peer');
       return conn.drop(new PeerBannedError(`peer ${peer.name} is banned`));
+    }
+    // A handshake that began under CRLs older than the current ones.
+    if (this.refuseRevoked(conn)) {
+      this.counters.refusedConnections++;
+      return;
     }
     const existing = this.active.get(peer.fingerprint);
     if (existing && this.preferred(existing, conn) === existing) {
@@ -278,7 +365,7 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
   }
 
   private matches(state: DialState, peer: PeerIdentity): boolean {
-    return state.fingerprint === peer.fingerprint || (state.fingerprint === undefined && state.address.name === peer.name);
+    return state.fingerprint === peer.fingerprint;
   }
 
   private onFrame(conn: PeerConnection, frame: Frame): void {
@@ -290,6 +377,7 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
   private onClose(conn: PeerConnection, reason: Error | undefined): void {
     const { peer } = conn;
     if (reason instanceof FrameTooLargeError) this.penalize(peer, 'malformedFrame', reason);
+    if (reason instanceof OutgoingBufferOverflowError) this.penalize(peer, 'overflow', reason);
     if (this.active.get(peer.fingerprint) !== conn) return;
     this.active.delete(peer.fingerprint);
     const lived = this.now() - (this.since.get(conn) ?? this.now());
@@ -302,4 +390,9 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
       this.schedule(state);
     }
   }
+}
+
+/** `AB:CD:…` as the PKI prints fingerprints, whether the config wrote it with colons or without, in any case. */
+export function normalizeFingerprint(text: string): string {
+  return text.replace(/[^0-9a-f]/gi, '').toUpperCase().replace(/(..)(?!$)/g, '$1:');
 }

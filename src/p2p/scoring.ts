@@ -4,7 +4,7 @@
  * a stream of bad data is not. Falling below `banBelow` bans the peer for `banMs`. Time is read
  * lazily from the injected clock, so there are no timers to clean up.
  */
-export type Offence = 'malformedFrame' | 'undecodable' | 'protocol' | 'invalid';
+export type Offence = 'malformedFrame' | 'undecodable' | 'protocol' | 'invalid' | 'overflow';
 
 export interface ScoringOptions {
   readonly initial: number;
@@ -19,7 +19,8 @@ export const DEFAULT_SCORING: ScoringOptions = Object.freeze({
   banBelow: 0,
   banMs: 60_000,
   recoveryPerSecond: 1,
-  penalties: Object.freeze({ malformedFrame: 50, undecodable: 20, protocol: 20, invalid: 40 }),
+  // overflow: the peer did not read what it was sent until its queue limit; it may only be slow, so less than a lie.
+  penalties: Object.freeze({ malformedFrame: 50, undecodable: 20, protocol: 20, invalid: 40, overflow: 30 }),
 });
 
 interface Entry {

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { AddressInfo, Socket } from 'node:net';
 import { connect, createSecureContext, createServer, type SecureContextOptions, type Server, type TLSSocket } from 'node:tls';
-import { PeerConnection } from './connection.js';
-import { PeerCertificateRejectedError, TransportConfigError } from './errors.js';
+import { DEFAULT_MAX_QUEUED_BYTES, PeerConnection } from './connection.js';
+import { ConnectionLimitError, PeerCertificateRejectedError, TransportConfigError } from './errors.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './frame.js';
 import { peerIdentityOf } from './identity.js';
 
@@ -16,7 +16,22 @@ export interface TransportOptions {
   readonly crlPems: readonly string[];
   readonly maxFrameBytes?: number;
   readonly handshakeTimeoutMs?: number;
+  /** Bytes that may wait for one peer before its connection is dropped (default 16 MiB). */
+  readonly maxQueuedBytes?: number;
+  /** Caps on inbound connections (H4): a socket over one is closed before its handshake costs anything. */
+  readonly limits?: Partial<InboundLimits>;
 }
+
+export interface InboundLimits {
+  /** Inbound sockets at once, handshaking or established. */
+  readonly maxInbound: number;
+  /** Inbound sockets at once from one IP address. */
+  readonly maxInboundPerIp: number;
+  /** Established inbound connections at once with one certificate (a duplicate or two is normal while the tie-break runs). */
+  readonly maxInboundPerIdentity: number;
+}
+
+export const DEFAULT_INBOUND_LIMITS: InboundLimits = Object.freeze({ maxInbound: 256, maxInboundPerIp: 32, maxInboundPerIdentity: 4 });
 
 export interface TransportEvents {
   connection: [PeerConnection];
@@ -30,8 +45,14 @@ export interface TransportEvents {
  * gets a connection; the node-role check follows right after.
  */
 export class Transport extends EventEmitter<TransportEvents> {
-  private readonly tls: SecureContextOptions;
+  private tls: SecureContextOptions;
   private server: Server | undefined;
+  private readonly limits: InboundLimits;
+  private readonly maxQueuedBytes: number;
+  /** Inbound sockets now, in total and per remote IP, and established inbound connections per fingerprint. */
+  private inbound = 0;
+  private readonly inboundByIp = new Map<string, number>();
+  private readonly inboundByIdentity = new Map<string, number>();
   /** Every socket, including inbound ones still in their handshake, so close() ends them all. */
   private readonly sockets = new Set<Socket>();
   private readonly maxFrameBytes: number;
@@ -41,14 +62,21 @@ export class Transport extends EventEmitter<TransportEvents> {
     super();
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
-    // Passed as options to each server and socket rather than as one shared SecureContext: a
-    // context made by createSecureContext() leaves the server with no usable signature algorithm.
-    this.tls = { cert: options.certChainPem, key: options.keyPem, ca: options.rootPem, crl: [...options.crlPems], minVersion: 'TLSv1.3' };
-    try {
-      createSecureContext(this.tls);
-    } catch (cause) {
-      throw new TransportConfigError(`unusable TLS material: ${(cause as Error).message}`, { cause });
-    }
+    this.maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
+    this.limits = { ...DEFAULT_INBOUND_LIMITS, ...options.limits };
+    this.tls = checkedTls(options, options.crlPems);
+  }
+
+  /**
+   * Replaces the CRLs for every handshake from now on, inbound (the server's context) and
+   * outbound (each dial builds its context from these options). Connections already open are
+   * not touched here: PeerManager re-checks them. Unusable CRLs throw TransportConfigError and
+   * leave the current ones in force.
+   */
+  updateCrls(crlPems: readonly string[]): void {
+    const tls = checkedTls(this.options, crlPems);
+    this.server?.setSecureContext(tls);
+    this.tls = tls;
   }
 
   /** Accepts connections on host:port (port 0 picks a free one). */
@@ -59,10 +87,7 @@ export class Transport extends EventEmitter<TransportEvents> {
       rejectUnauthorized: true,
       handshakeTimeout: this.handshakeTimeoutMs,
     });
-    server.on('connection', (raw: Socket) => {
-      this.sockets.add(raw);
-      raw.once('close', () => this.sockets.delete(raw));
-    });
+    server.on('connection', (raw: Socket) => this.admit(raw));
     server.on('secureConnection', (socket) => this.accept(socket, false));
     server.on('tlsClientError', (err, socket) => {
       // With TLS 1.3 the server judges the client's certificate after its own Finished, and Node
@@ -114,19 +139,70 @@ export class Transport extends EventEmitter<TransportEvents> {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** Counts an inbound TCP socket, or closes it at once when it is over a cap: no TLS work for it. */
+  private admit(raw: Socket): void {
+    const ip = raw.remoteAddress ?? '';
+    const fromIp = this.inboundByIp.get(ip) ?? 0;
+    const over = this.inbound >= this.limits.maxInbound ? `${this.inbound} inbound connections (the cap)` : fromIp >= this.limits.maxInboundPerIp ? `${fromIp} inbound connections from ${ip} (the per-IP cap)` : undefined;
+    if (over !== undefined) {
+      raw.destroy();
+      this.emit('rejected', `${ip}:${raw.remotePort}`, new ConnectionLimitError(`refused: already ${over}`));
+      return;
+    }
+    this.inbound++;
+    this.inboundByIp.set(ip, fromIp + 1);
+    this.sockets.add(raw);
+    raw.once('close', () => {
+      this.sockets.delete(raw);
+      this.inbound--;
+      decrement(this.inboundByIp, ip);
+    });
+  }
+
   private accept(socket: TLSSocket, outbound: boolean): PeerConnection | undefined {
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     let connection: PeerConnection;
     try {
-      connection = new PeerConnection(peerIdentityOf(socket.getPeerCertificate(true)), outbound, socket, this.maxFrameBytes);
+      connection = new PeerConnection(peerIdentityOf(socket.getPeerCertificate(true)), outbound, socket, this.maxFrameBytes, this.maxQueuedBytes);
     } catch (err) {
       socket.destroy();
       this.emit('rejected', remote, err as Error);
       return undefined;
     }
-    if (!outbound) this.emit('connection', connection);
+    if (outbound) return connection;
+    const { fingerprint } = connection.peer;
+    const held = this.inboundByIdentity.get(fingerprint) ?? 0;
+    if (held >= this.limits.maxInboundPerIdentity) {
+      socket.destroy();
+      this.emit('rejected', remote, new ConnectionLimitError(`refused: ${connection.peer.name} already has ${held} inbound connections (the per-identity cap)`));
+      return undefined;
+    }
+    this.inboundByIdentity.set(fingerprint, held + 1);
+    socket.once('close', () => decrement(this.inboundByIdentity, fingerprint));
+    this.emit('connection', connection);
     return connection;
   }
+}
+
+/**
+ * The TLS options for these CRLs, tried once so that bad material fails here, typed. They are
+ * passed as options to each server and socket rather than as one shared SecureContext: a context
+ * made by createSecureContext() leaves the server with no usable signature algorithm.
+ */
+function checkedTls(options: TransportOptions, crlPems: readonly string[]): SecureContextOptions {
+  const tls: SecureContextOptions = { cert: options.certChainPem, key: options.keyPem, ca: options.rootPem, crl: [...crlPems], minVersion: 'TLSv1.3' };
+  try {
+    createSecureContext(tls);
+  } catch (cause) {
+    throw new TransportConfigError(`unusable TLS material: ${(cause as Error).message}`, { cause });
+  }
+  return tls;
+}
+
+function decrement(map: Map<string, number>, key: string): void {
+  const n = (map.get(key) ?? 0) - 1;
+  if (n > 0) map.set(key, n);
+  else map.delete(key);
 }

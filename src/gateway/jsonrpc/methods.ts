@@ -70,6 +70,7 @@ export function rejectionMessage(err: BsnError): string {
     case 'MEMPOOL_NONCE_TOO_FAR':
       return `nonce too high: ${detail}`;
     case 'MEMPOOL_FULL':
+    case 'MEMPOOL_BUSY':
       return 'txpool is full';
     case 'MEMPOOL_MALFORMED':
       return `transaction could not be decoded: ${detail}`;

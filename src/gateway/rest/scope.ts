@@ -32,7 +32,7 @@ export function restErrorReply(err: unknown, onError: (err: unknown) => void): E
   }
   if (err instanceof BsnError) {
     // Mempool rejections and the app's own refusals (bad query data...) are the caller's: 400.
-    const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : err.code === 'NODE_COMMIT_TIMEOUT' ? 504 : err.code === 'MEMPOOL_FULL' ? 503 : 400;
+    const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : err.code === 'NODE_COMMIT_TIMEOUT' ? 504 : err.code === 'MEMPOOL_FULL' || err.code === 'MEMPOOL_BUSY' ? 503 : 400;
     return { status, body: { error: { code: err.code, message: err.message } } };
   }
   // fastify's own 4xx (unsupported media type, bad content-length...), else ours to fix.

@@ -58,6 +58,14 @@ export class MempoolEvictedError extends MempoolRejection {
   readonly code = 'MEMPOOL_EVICTED';
 }
 
+/**
+ * Too many txs wait for verification or admission right now (M13): try again shortly. The
+ * gateway and the operations endpoint answer 503, like MEMPOOL_FULL.
+ */
+export class MempoolBusyError extends MempoolRejection {
+  readonly code = 'MEMPOOL_BUSY';
+}
+
 /** The mempool or its verification pool was closed. */
 export class MempoolClosedError extends MempoolRejection {
   readonly code = 'MEMPOOL_CLOSED';

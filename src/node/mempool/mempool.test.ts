@@ -13,7 +13,8 @@ const te = new TextEncoder();
 const hash = (tx: Uint8Array) => ed25519.hash(tx);
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const put = (k: string, v = 'v'): KvOp => ({ type: 'put', key: te.encode(k), value: te.encode(v) });
-const tx = (key: PrivateKey, nonce: number, value = 'v', chainId = CHAIN) => buildKvTx({ chainId, privateKey: key, nonce, ops: [put(`k${nonce}`, value)] });
+// Keys per sender: a kv key belongs to its first writer (H2), and these tests are about the mempool, not ownership.
+const tx = (key: PrivateKey, nonce: number, value = 'v', chainId = CHAIN) => buildKvTx({ chainId, privateKey: key, nonce, ops: [put(`${hex(key.publicKey.bytes).slice(0, 8)}/k${nonce}`, value)] });
 
 interface Fixture {
   app: KvApplication;
@@ -175,4 +176,17 @@ test('Mempool.open verifies on worker threads and shuts them down on close', asy
     },
     2,
   );
+});
+
+test('M13: txs in flight are bounded; beyond the bound admission is refused as MEMPOOL_BUSY and nothing is lost', async () => {
+  await withMempool({ maxInFlight: 5 }, async ({ pool }) => {
+    const senders = Array.from({ length: 20 }, () => ed25519.generateKeyPair().privateKey);
+    const codes = await Promise.all(senders.map((key) => codeOf(pool.add(tx(key, 0)))));
+    assert.equal(codes.filter((c) => c === 'OK').length, 5);
+    assert.equal(codes.filter((c) => c === 'MEMPOOL_BUSY').length, 15);
+    assert.equal(pool.count, 5);
+    // Once the in-flight ones are done, the refused ones go in.
+    const again = await Promise.all(senders.map((key, i) => (codes[i] === 'OK' ? Promise.resolve('OK') : codeOf(pool.add(tx(key, 0))))));
+    assert.ok(again.filter((c) => c === 'OK').length >= 10, again.join(' '));
+  });
 });

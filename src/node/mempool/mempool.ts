@@ -1,5 +1,6 @@
 import type { Application, CheckTxResult } from '../../execution/index.js';
 import {
+  MempoolBusyError,
   MempoolClosedError,
   MempoolDuplicateError,
   MempoolEvictedError,
@@ -24,6 +25,8 @@ export interface MempoolLimits {
   readonly maxBytes: number;
   /** Per sender, txs held from its next committed nonce on: nonces beyond the window are refused. */
   readonly maxPerSender: number;
+  /** Txs being admitted at once (verifying, checking); more get MEMPOOL_BUSY (M13). */
+  readonly maxInFlight: number;
 }
 
 export const DEFAULT_MEMPOOL_LIMITS: MempoolLimits = Object.freeze({
@@ -31,6 +34,7 @@ export const DEFAULT_MEMPOOL_LIMITS: MempoolLimits = Object.freeze({
   maxTxs: 10_000,
   maxBytes: 64 * 1024 * 1024,
   maxPerSender: 16,
+  maxInFlight: 4096,
 });
 
 export interface MempoolOptions {
@@ -61,7 +65,7 @@ export interface DroppedTx {
 /**
  * Transactions waiting for a block, for one chain. Admission, in order, each failure a typed
  * MempoolRejection: size (MEMPOOL_TOO_LARGE) → hash not already here or in flight
- * (MEMPOOL_DUPLICATE) → the application's stateless check on a worker thread (MALFORMED,
+ * (MEMPOOL_DUPLICATE) → room among the txs in flight (MEMPOOL_BUSY) → the application's stateless check on a worker thread (MALFORMED,
  * TOO_LARGE, WRONG_CHAIN, BAD_SIGNATURE) → its stateful checkTx (NONCE_TOO_LOW, …) → the
  * per-sender window (NONCE_TAKEN, NONCE_TOO_FAR) → room (MEMPOOL_FULL, or evicting others).
  *
@@ -136,6 +140,7 @@ export class Mempool {
     if (tx.length > this.limits.maxTxBytes) throw new MempoolTooLargeError(`tx of ${tx.length} bytes exceeds ${this.limits.maxTxBytes}`);
     const hash = Buffer.from(this.options.hash(tx)).toString('hex');
     if (this.byHash.has(hash) || this.inFlight.has(hash)) throw new MempoolDuplicateError(`tx ${hash} is already in the mempool`);
+    if (this.inFlight.size >= this.limits.maxInFlight) throw new MempoolBusyError(`${this.inFlight.size} txs are being admitted already; try again shortly`);
     this.inFlight.add(hash);
     try {
       const verdict = await this.options.verifier.check(tx);

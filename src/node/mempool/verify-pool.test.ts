@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getSuite, SUITE_NAMES, UnknownSuiteError, type Suite } from '../../crypto/index.js';
+import { ed25519, getSuite, SUITE_NAMES, UnknownSuiteError, type Suite } from '../../crypto/index.js';
 import { buildKvTx, kvAddress, kvStatelessSpec } from '../../execution/index.js';
-import { MempoolClosedError, VerifyPool, VerifyPoolError } from './index.js';
+import { MempoolBusyError, MempoolClosedError, VerifyPool, VerifyPoolError } from './index.js';
 
 const te = new TextEncoder();
 const CHAIN = 'pool-test';
@@ -110,6 +110,48 @@ test('one pool serves the checks of many chains, each with its own chain id', as
     await verifiers[0]!.close();
     assert.equal((await verifiers[1]!.check(own[1]!)).ok, true, 'closing one chain verifier leaves the pool running');
     await assert.rejects(pool.check(own[0]!), VerifyPoolError);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('M13: the verification queue is bounded in txs and bytes; beyond it checks get MEMPOOL_BUSY at once, and it takes txs again once drained', async () => {
+  const pool = new VerifyPool(kvStatelessSpec(CHAIN), { size: 1, maxQueued: 100, maxQueuedBytes: 64 * 1024 });
+  try {
+    const garbage = (i: number) => Uint8Array.of(i & 255, 1, 2, 3);
+    const settled = await Promise.allSettled(Array.from({ length: 1000 }, (_, i) => pool.check(garbage(i))));
+    const busy = settled.filter((s) => s.status === 'rejected');
+    assert.equal(busy.length, 900, 'all over the bound refused');
+    for (const s of busy) assert.ok((s as PromiseRejectedResult).reason instanceof MempoolBusyError);
+    assert.equal(settled.filter((s) => s.status === 'fulfilled').length, 100, 'the ones queued were all checked');
+    assert.equal(pool.queued, 0);
+    const big = new Uint8Array(40 * 1024);
+    const bytes = await Promise.allSettled([pool.check(big), pool.check(big)]);
+    assert.equal(bytes[0]!.status, 'fulfilled');
+    assert.ok(bytes[1]!.status === 'rejected' && bytes[1]!.reason instanceof MempoolBusyError, 'over the byte bound');
+    assert.equal((await pool.check(garbage(1))).ok, false, 'admits again once drained');
+  } finally {
+    await pool.close();
+  }
+});
+
+test('M13: batches take turns across chains and keep each chain\'s order, whatever is queued behind', async () => {
+  const pool = new VerifyPool(undefined, { size: 1, batchSize: 4, maxBatchesPerWorker: 1 });
+  try {
+    const a = pool.verifierFor(kvStatelessSpec('chain-a'));
+    const b = pool.verifierFor(kvStatelessSpec('chain-b'));
+    const order: string[] = [];
+    const key = ed25519.generateKeyPair().privateKey;
+    const tx = (chainId: string, nonce: number) => buildKvTx({ chainId, privateKey: key, nonce, ops: [{ type: 'put', key: te.encode('k'), value: te.encode('v') }] });
+    const all = [
+      ...Array.from({ length: 40 }, (_, i) => a.check(tx('chain-a', i)).then((v) => order.push(`a${v.ok ? v.nonce : 'x'}`))),
+      ...Array.from({ length: 8 }, (_, i) => b.check(tx('chain-b', i)).then((v) => order.push(`b${v.ok ? v.nonce : 'x'}`))),
+    ];
+    await Promise.all(all);
+    const bDone = order.indexOf('b7');
+    assert.ok(bDone < 24, `chain b's 8 txs did not wait behind all 40 of chain a (b7 at ${bDone}: ${order.join(' ')})`);
+    assert.deepEqual(order.filter((o) => o.startsWith('a')), Array.from({ length: 40 }, (_, i) => `a${i}`));
+    assert.deepEqual(order.filter((o) => o.startsWith('b')), Array.from({ length: 8 }, (_, i) => `b${i}`));
   } finally {
     await pool.close();
   }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { StatelessCheckSpec, StatelessVerdict } from '../../execution/index.js';
-import { MempoolClosedError, VerifyPoolError } from './errors.js';
+import { MempoolBusyError, MempoolClosedError, VerifyPoolError } from './errors.js';
 import type { TxVerifier } from './verifier.js';
 import type { BatchRequest, BatchResponse, SpecMessage } from './verify-protocol.js';
 
@@ -14,7 +14,14 @@ export interface VerifyPoolOptions {
   readonly batchSize?: number;
   /** Batches outstanding per worker; more queue up in the pool and leave as bigger batches. */
   readonly maxBatchesPerWorker?: number;
+  /** Txs that may wait in the pool for a worker (default 20,000); beyond, check() rejects with MempoolBusyError. */
+  readonly maxQueued?: number;
+  /** Bytes of txs that may wait in the pool (default 64 MiB); beyond, MempoolBusyError. */
+  readonly maxQueuedBytes?: number;
 }
+
+export const DEFAULT_MAX_QUEUED = 20_000;
+export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
 interface Item {
   readonly key: string;
@@ -44,7 +51,13 @@ export function defaultPoolSize(): number {
  */
 export class VerifyPool implements TxVerifier {
   private readonly slots: Slot[] = [];
-  private readonly queue: Item[] = [];
+  /** Waiting items per check; `turns` holds each key with items once, so batches take turns across chains. */
+  private readonly queues = new Map<string, Fifo<Item>>();
+  private readonly turns = new Fifo<string>();
+  private queuedTxs = 0;
+  private queuedBytes = 0;
+  private readonly maxQueued: number;
+  private readonly maxQueuedBytes: number;
   private readonly batchSize: number;
   private readonly maxBatches: number;
   private nextId = 0;
@@ -60,6 +73,8 @@ export class VerifyPool implements TxVerifier {
     if (!Number.isSafeInteger(size) || size < 1) throw new VerifyPoolError(`pool size must be a positive integer, got ${size}`);
     this.batchSize = options.batchSize ?? 64;
     this.maxBatches = options.maxBatchesPerWorker ?? 2;
+    this.maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
+    this.maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
     this.defaultKey = spec ? this.register(spec) : undefined;
   }
@@ -83,6 +98,11 @@ export class VerifyPool implements TxVerifier {
     return this.slots.length;
   }
 
+  /** Txs waiting for a worker (not those a worker is checking). */
+  get queued(): number {
+    return this.queuedTxs;
+  }
+
   check(tx: Uint8Array): Promise<StatelessVerdict> {
     if (this.defaultKey === undefined) return Promise.reject(new VerifyPoolError('this pool has no default check; use verifierFor(spec)'));
     return this.checkWith(this.defaultKey, tx);
@@ -91,8 +111,11 @@ export class VerifyPool implements TxVerifier {
   private checkWith(key: string, tx: Uint8Array): Promise<StatelessVerdict> {
     if (this.closed) return Promise.reject(new MempoolClosedError('the verification pool is closed'));
     if (this.broken) return Promise.reject(this.broken);
+    if (this.queuedTxs >= this.maxQueued || this.queuedBytes + tx.length > this.maxQueuedBytes) {
+      return Promise.reject(new MempoolBusyError(`${this.queuedTxs} txs (${this.queuedBytes} bytes) already wait for verification; try again shortly`));
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ key, tx, resolve, reject });
+      this.enqueue({ key, tx, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -105,7 +128,7 @@ export class VerifyPool implements TxVerifier {
     if (this.closed) return;
     this.closed = true;
     const error = new MempoolClosedError('the verification pool is closed');
-    for (const item of this.queue.splice(0)) item.reject(error);
+    this.rejectQueued(error);
     await Promise.all(this.slots.map((slot) => this.retire(slot, error)));
   }
 
@@ -113,19 +136,41 @@ export class VerifyPool implements TxVerifier {
     this.flushScheduled = false;
     for (;;) {
       const slot = this.leastBusy();
-      if (!slot || this.queue.length === 0) return;
+      if (!slot || this.queuedTxs === 0) return;
       this.send(slot, this.takeBatch());
     }
   }
 
-  /** Up to batchSize queued items of the first item's check, keeping the others in order. */
+  private enqueue(item: Item): void {
+    let queue = this.queues.get(item.key);
+    if (!queue) this.queues.set(item.key, (queue = new Fifo()));
+    if (queue.length === 0) this.turns.push(item.key);
+    queue.push(item);
+    this.queuedTxs++;
+    this.queuedBytes += item.tx.length;
+  }
+
+  /**
+   * Up to batchSize items of the check whose turn it is, in order; that check goes to the back
+   * of the turns if it has more. O(batch), whatever is queued behind (M13: this was a scan of
+   * the whole queue per batch).
+   */
   private takeBatch(): Item[] {
-    const key = this.queue[0]!.key;
+    const key = this.turns.shift()!;
+    const queue = this.queues.get(key)!;
     const batch: Item[] = [];
-    const rest: Item[] = [];
-    for (const item of this.queue) (item.key === key && batch.length < this.batchSize ? batch : rest).push(item);
-    this.queue.splice(0, this.queue.length, ...rest);
+    while (batch.length < this.batchSize && queue.length > 0) batch.push(queue.shift()!);
+    if (queue.length > 0) this.turns.push(key);
+    this.queuedTxs -= batch.length;
+    for (const item of batch) this.queuedBytes -= item.tx.length;
     return batch;
+  }
+
+  private rejectQueued(error: Error): void {
+    for (const queue of this.queues.values()) while (queue.length > 0) queue.shift()!.reject(error);
+    while (this.turns.length > 0) this.turns.shift();
+    this.queuedTxs = 0;
+    this.queuedBytes = 0;
   }
 
   private leastBusy(): Slot | undefined {
@@ -182,7 +227,7 @@ export class VerifyPool implements TxVerifier {
     }
     // No worker has ever answered: the check cannot be loaded at all, and restarting would loop.
     this.broken = error;
-    for (const item of this.queue.splice(0)) item.reject(error);
+    this.rejectQueued(error);
     for (const other of this.slots) if (other !== slot) void this.retire(other, error);
   }
 
@@ -191,6 +236,31 @@ export class VerifyPool implements TxVerifier {
     slot.batches.clear();
     slot.gone = true;
     await slot.worker.terminate();
+  }
+}
+
+/** A queue with O(1) shift: a head index into an array that is compacted once half of it is spent. */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head]!;
+    this.items[this.head++] = undefined as T;
+    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
   }
 }
 
