@@ -25,8 +25,16 @@ export interface Peer {
 }
 
 const started = new Set<ChildProcess>();
+/** Signals the child's process group (spawned detached, it leads one): nothing it started outlives it. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
 process.on('exit', () => {
-  for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const c of started) if (c.exitCode === null && c.signalCode === null) killGroup(c, 'SIGKILL');
 });
 
 function tryListen(port: number): Promise<boolean> {
@@ -143,13 +151,13 @@ export async function startHardhat(dir: string, port: number, log: (s: string) =
   const logFile = path.join(dir, 'hardhat.log');
   const fd = openSync(logFile, 'a');
   const bin = path.join(dir, 'node_modules', 'hardhat', 'internal', 'cli', 'bootstrap.js');
-  const child = spawn(process.execPath, [bin, 'node', '--hostname', '127.0.0.1', '--port', String(port)], { cwd: dir, stdio: ['ignore', fd, fd] });
+  const child = spawn(process.execPath, [bin, 'node', '--hostname', '127.0.0.1', '--port', String(port)], { cwd: dir, stdio: ['ignore', fd, fd], detached: true });
   closeSync(fd);
   started.add(child);
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      killGroup(child, 'SIGTERM');
+      const killer = setTimeout(() => killGroup(child, 'SIGKILL'), 5_000);
       await new Promise((r) => child.once('exit', r));
       clearTimeout(killer);
     }

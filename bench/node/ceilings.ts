@@ -95,7 +95,16 @@ export async function executionCeiling(signed: Signed, dir: string): Promise<{ v
 /** The generator against a trivial HTTP endpoint (another process that reads the body and answers 202). */
 export async function generatorCeiling(signed: Signed, port: number): Promise<{ perS: number; generatorCpuPct: number; serverCpuPct: number; inFlight: number }> {
   const script = `require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => { s.writeHead(202, { 'content-type': 'application/json' }); s.end('{"hash":"00"}'); }); }).listen(${port}, '127.0.0.1', () => console.log('ready'));`;
-  const server = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Its own process group, killed whole; and with the bench process at the latest.
+  const server = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  const killServer = () => {
+    try {
+      process.kill(-server.pid!, 'SIGKILL');
+    } catch {
+      server.kill('SIGKILL');
+    }
+  };
+  process.once('exit', killServer);
   try {
     await new Promise<void>((resolve, reject) => {
       server.stdout.once('data', () => resolve());
@@ -121,6 +130,7 @@ export async function generatorCeiling(signed: Signed, port: number): Promise<{ 
     });
     return { perS: summarize(run).committedPerS, generatorCpuPct: cpuPct, serverCpuPct: srvPct, inFlight };
   } finally {
-    server.kill('SIGKILL');
+    killServer();
+    process.off('exit', killServer);
   }
 }

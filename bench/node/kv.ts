@@ -168,7 +168,7 @@ function withBlockLog(reports: PhaseReport[], logFile: string): PhaseReport[] {
 
 async function phases(net: Network, signed: Signed, short: boolean): Promise<PhaseReport[]> {
   const feed = new TxFeed(signed.txOf, signed.total, SENDERS);
-  const sink: Sink = { ports: net.nodes.map((n) => n.httpPort), path: TX_PATH, expect: 200 };
+  const sink: Sink = { ports: net.nodes.map((n) => n.httpPort), path: TX_PATH, expect: 200, token: net.token };
   const fixed = short ? { warmupS: Math.min(PLAN.fixed.warmupS, 2), measureS: PLAN.base.fixedS } : PLAN.fixed;
   const sat = short ? { warmupS: PLAN.sat.warmupS, measureS: PLAN.base.satS } : PLAN.sat;
   const out: PhaseReport[] = [];

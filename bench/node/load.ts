@@ -57,10 +57,10 @@ export class TxFeed {
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 4096 });
 
 /** POSTs `body`; resolves with '' on the expected status, else with the reason (error code, HTTP status, socket error). */
-export function post(port: number, path: string, body: Uint8Array, expect: number): Promise<string> {
+export function post(port: number, path: string, body: Uint8Array, expect: number, token?: string): Promise<string> {
   return new Promise((resolve) => {
     const req = http.request(
-      { agent, host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/octet-stream', 'content-length': body.length } },
+      { agent, host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/octet-stream', 'content-length': body.length, ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -92,6 +92,8 @@ export interface Sink {
   readonly ports: readonly number[];
   readonly path: string;
   readonly expect: number;
+  /** The nodes' operations token (`/chains/*` needs it). */
+  readonly token?: string;
 }
 
 export interface RunTimes {
@@ -118,7 +120,7 @@ function sender(feed: TxFeed, sink: Sink, records: TxRecord[]): (t: { k: number;
   return async ({ k, tx }) => {
     const rec: TxRecord = { k, submittedAt: performance.now(), doneAt: 0, ok: false, reason: 'unanswered' };
     records.push(rec);
-    const reason = await post(sink.ports[k % sink.ports.length]!, sink.path, tx, sink.expect);
+    const reason = await post(sink.ports[k % sink.ports.length]!, sink.path, tx, sink.expect, sink.token);
     rec.doneAt = performance.now();
     rec.ok = reason === '';
     rec.reason = reason;

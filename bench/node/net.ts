@@ -8,7 +8,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { initDevnet, waitReady, type DevnetLayout } from '../../src/network/devnet.js';
+import { initDevnet, OPS_TOKEN_FILE, readOpsToken, waitReady, type DevnetLayout } from '../../src/network/devnet.js';
 import { CHAIN } from './settings.js';
 
 export interface RunningNode {
@@ -29,8 +29,17 @@ export function refuseNewNodes(): void {
   refuseSpawns = true;
 }
 process.on('exit', () => {
-  for (const child of live) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of live) if (child.exitCode === null && child.signalCode === null) killGroup(child, 'SIGKILL');
 });
+
+/** Signals the child's process group (spawned detached, it leads one): nothing it started outlives it. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
 
 export const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
@@ -38,7 +47,7 @@ export const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n)
 function spawnNode(name: string, httpPort: number, main: string, config: string, log: string, nodeArgs: string[]): RunningNode {
   if (refuseSpawns) throw new Error('interrupted: no new node is started');
   const fd = openSync(log, 'a');
-  const child = spawn(process.execPath, [...nodeArgs, main, 'node', 'start', '--config', config], { stdio: ['ignore', fd, fd] });
+  const child = spawn(process.execPath, [...nodeArgs, main, 'node', 'start', '--config', config], { stdio: ['ignore', fd, fd], detached: true });
   closeSync(fd);
   live.add(child);
   child.once('exit', () => live.delete(child));
@@ -50,6 +59,8 @@ export class Network {
   private constructor(
     readonly label: string,
     readonly nodes: RunningNode[],
+    /** The operations token of the nodes (`/chains/*` needs it). */
+    readonly token: string | undefined,
   ) {}
 
   /** The network of `bsn up`: initDevnet's files in `dir`, four processes; `profile` adds --cpu-prof to node1. */
@@ -58,7 +69,7 @@ export class Network {
     const nodes = layout.nodes.map((n, i) =>
       spawnNode(n.name, n.httpPort, main, n.config, n.log, i === 0 && profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
     );
-    const net = new Network('4 validators', nodes);
+    const net = new Network('4 validators', nodes, readOpsToken(layout.dir));
     await net.ready(layout);
     return { net, layout };
   }
@@ -87,14 +98,15 @@ export class Network {
       network: { rootCert: at(cfg.network.rootCert), crls: cfg.network.crls.map(at) },
       tls: { cert: at(cfg.tls.cert), chain: cfg.tls.chain.map(at), key: at(cfg.tls.key) },
       p2p: { listen: `127.0.0.1:${basePort}`, peers: [] },
-      http: { listen: `127.0.0.1:${httpPort}` },
+      http: { listen: `127.0.0.1:${httpPort}`, tokenFile: path.join(four.dir, OPS_TOKEN_FILE) },
       chains: [{ genesis: path.join(dir, 'kv.genesis.json') }],
     };
     const configFile = path.join(dir, 'node.json');
     writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
     const node = spawnNode('solo', httpPort, main, configFile, path.join(dir, 'node.log'), []);
-    const net = new Network('1 validator', [node]);
-    await net.ready({ version: 1, dir, chainId: CHAIN, rootFingerprint: four.rootFingerprint, nodes: [{ ...node1, name: 'solo', httpPort, p2pPort: basePort, config: configFile }] });
+    const net = new Network('1 validator', [node], readOpsToken(four.dir));
+    // The layout names it node1, as its config does: waitReady checks that /status answers as that node.
+    await net.ready({ version: 1, dir, chainId: CHAIN, rootFingerprint: four.rootFingerprint, nodes: [{ ...node1, httpPort, p2pPort: basePort, config: configFile }] });
     return net;
   }
 
@@ -126,8 +138,8 @@ export class Network {
       this.nodes.map(async (n) => {
         if (n.child.exitCode !== null || n.child.signalCode !== null) return;
         const exited = new Promise<void>((resolve) => n.child.once('exit', () => resolve()));
-        n.child.kill('SIGTERM');
-        const timer = setTimeout(() => n.child.kill('SIGKILL'), ms);
+        killGroup(n.child, 'SIGTERM');
+        const timer = setTimeout(() => killGroup(n.child, 'SIGKILL'), ms);
         await exited;
         clearTimeout(timer);
       }),

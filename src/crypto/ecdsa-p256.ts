@@ -26,7 +26,37 @@ function privateFromObject(keyObject: KeyObject): NodePrivateKey {
   return new NodePrivateKey(NAME, keyObject, publicFromObject(createPublicKey(keyObject)));
 }
 
-/** ECDSA over P-256 with SHA-256; signatures are r||s (IEEE P1363), 64 bytes; bytes of a public key are SEC1 compressed. */
+/** The order n of P-256, and n/2: s above it is "high-s". */
+const ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const HALF_ORDER = ORDER >> 1n;
+
+const toBig = (b: Uint8Array): bigint => BigInt(`0x${Buffer.from(b).toString('hex') || '0'}`);
+
+/**
+ * Whether an r||s signature has s ≤ n/2. For each valid (r, s), (r, n − s) verifies too, so a
+ * third party can re-sign nothing yet change the signature bytes: where a hash covers the
+ * signature (kv txs), only the low-s one of the two is accepted (src/execution/kv/tx.ts).
+ * Not enforced by `verify`: certificates and CRLs signed by OpenSSL, and requests signed with
+ * WebCrypto, carry high-s half of the time, and there the twin changes nothing.
+ */
+export function isLowS(signature: Uint8Array): boolean {
+  return signature.length === 64 && toBig(signature.subarray(32)) <= HALF_ORDER;
+}
+
+/** The low-s twin of an r||s signature (itself when already low-s). */
+export function toLowS(signature: Uint8Array): Uint8Array {
+  const s = toBig(signature.subarray(32));
+  if (s <= HALF_ORDER) return signature;
+  const out = new Uint8Array(64);
+  out.set(signature.subarray(0, 32));
+  out.set(Buffer.from((ORDER - s).toString(16).padStart(64, '0'), 'hex'), 32);
+  return out;
+}
+
+/**
+ * ECDSA over P-256 with SHA-256; signatures are r||s (IEEE P1363), 64 bytes, and `sign` makes
+ * them low-s (isLowS); bytes of a public key are SEC1 compressed.
+ */
 export const ecdsaP256: Suite = {
   name: NAME,
   hashName: 'sha256',
@@ -42,7 +72,7 @@ export const ecdsaP256: Suite = {
   hash: (data) => createHash('sha256').update(data).digest(),
   sign(privateKey: PrivateKey, message: Uint8Array): Uint8Array {
     const key = asNodePrivate(NAME, privateKey);
-    return sign('sha256', message, { key: key.keyObject, dsaEncoding: 'ieee-p1363' });
+    return toLowS(sign('sha256', message, { key: key.keyObject, dsaEncoding: 'ieee-p1363' }));
   },
   verify(publicKey: PublicKey, message: Uint8Array, signature: Uint8Array): boolean {
     const key = asNodePublic(NAME, publicKey);

@@ -7,7 +7,7 @@ import { sm2 } from './sm2.js';
 
 export * from './suite.js';
 export * from './errors.js';
-export { ecdsaP256 } from './ecdsa-p256.js';
+export { ecdsaP256, isLowS, toLowS } from './ecdsa-p256.js';
 export { ed25519 } from './ed25519.js';
 export { secp256k1, ethereumAddress } from './secp256k1.js';
 export { sm2, sm2WithId, SM2_DEFAULT_ID } from './sm2.js';

@@ -157,7 +157,16 @@ export interface TxResult {
   readonly ok: boolean;
   /** 'OK', or a TxRejectCode or application code saying why the tx changed nothing. */
   readonly code: string;
+  /**
+   * Whether the tx ran (changed state: an EVM tx that reverted still bumped its nonce and paid
+   * gas); `ok` when absent, as in kv, where a failed tx changes nothing. Not part of the
+   * results root (encodeTxResult): it follows from the same execution.
+   */
+  readonly executed?: boolean;
 }
+
+/** Whether a committed tx ran, or was included in its block but not executed (it changed nothing). */
+export const txExecuted = (result: TxResult): boolean => result.executed ?? result.ok;
 
 export interface ExecutionResult {
   /** Names this overlay for commit(); unique among the candidates of one height. */

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import type { AbstractSublevel } from 'abstract-level';
 import { ClassicLevel } from 'classic-level';
 
@@ -16,6 +17,8 @@ export class GatewayStore {
 
   /** Opens (creating when absent) the store in `dir`; `<dataDir>/gateway` for a city node. */
   static async open(dir: string): Promise<GatewayStore> {
+    // 0700 before LevelDB creates it with the umask's mode: it holds sealed keys and webhook secrets.
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
     await db.open();
     return new GatewayStore(db);

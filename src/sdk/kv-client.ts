@@ -20,15 +20,21 @@ export class NodeUnreachableError extends BsnError {
 }
 
 /**
- * A client of a `kv` app chain through a city node's HTTP endpoint: signs transactions with the
+ * A client of a `kv` app chain through a city node's operations endpoint: signs transactions with the
  * caller's key (any suite) and reads committed values. Nonces come from committed state, so
  * one client writes one transaction at a time per key.
  */
 export class KvClient {
+  private readonly token: string | undefined;
+
+  /** `options.token`: the node's operations token (`http.token`; `<dir>/ops-token.txt` for `bsn up`), which `/chains/*` requires. */
   constructor(
     readonly nodeUrl: string,
     readonly chainId: string,
-  ) {}
+    options: { token?: string } = {},
+  ) {
+    this.token = options.token;
+  }
 
   /** Writes `value` under `key` and resolves once it is committed, with the tx hash and height. */
   async put(privateKey: PrivateKey, key: Uint8Array, value: Uint8Array): Promise<{ hash: string; height: number }> {
@@ -52,7 +58,7 @@ export class KvClient {
   private async request(method: string, path: string, body?: Uint8Array): Promise<unknown> {
     let res: Response;
     try {
-      res = await fetch(new URL(path, this.nodeUrl), { method, body, signal: AbortSignal.timeout(35_000) });
+      res = await fetch(new URL(path, this.nodeUrl), { method, body, headers: this.token === undefined ? {} : { authorization: `Bearer ${this.token}` }, signal: AbortSignal.timeout(35_000) });
     } catch (cause) {
       throw new NodeUnreachableError(`cannot reach ${this.nodeUrl}: ${(cause as Error).message}`, { cause });
     }

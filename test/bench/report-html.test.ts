@@ -5,24 +5,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { renderHtmlReport } from '../../src/bench/report-html.js';
 import type { RoundResult } from '../../src/bench/result.js';
+import { renderFile } from './browser.js';
 import { HOSTILE, makeResult, makeRound } from './report-fixtures.js';
 import { countColour, decodePng } from './report-png.js';
 
-const CHROMIUM = process.env.BSN_CHROMIUM ?? '/usr/bin/chromium';
 /** Chromium's own background traffic (update checks, time, accounts), not the page's. */
 const CHROMIUM_OWN_HOSTS = /(^|\.)(google\.com|googleapis\.com|gstatic\.com|gvt1\.com|googleusercontent\.com)(:\d+)?$/;
-
-function requireChromium(): void {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: the report test needs headless Chromium (Debian: apt-get install chromium; CI installs it; BSN_CHROMIUM=<path> to use another)`);
-}
 
 /** A recording HTTP proxy: every request line Chromium sends through it, then closes the socket. */
 async function startRecordingProxy(): Promise<{ port: number; hosts: string[]; close(): Promise<void> }> {
@@ -40,17 +35,13 @@ async function startRecordingProxy(): Promise<{ port: number; hosts: string[]; c
   return { port, hosts, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-function chromium(dir: string, proxyPort: number, args: string[], file: string): Promise<string> {
-  const base = [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run', `--user-data-dir=${path.join(dir, 'profile')}`,
-    `--proxy-server=http://127.0.0.1:${proxyPort}`, '--proxy-bypass-list=<-loopback>', '--hide-scrollbars',
+/** Renders `file` in headless Chromium (test/bench/browser.ts) whose every request goes through the proxy. */
+function chromium(dir: string, proxyPort: number, file: string, screenshot?: { path: string; width: number; height: number }): Promise<string> {
+  const args = [
+    '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+    `--user-data-dir=${path.join(dir, 'profile')}`, `--proxy-server=http://127.0.0.1:${proxyPort}`, '--proxy-bypass-list=<-loopback>', '--hide-scrollbars',
   ];
-  return new Promise((resolve, reject) => {
-    execFile(CHROMIUM, [...base, ...args, `file://${file}`], { timeout: 40_000, maxBuffer: 64 * 2 ** 20 }, (err, stdout, stderr) =>
-      err ? reject(new Error(`chromium failed: ${err.message}\n${stderr.slice(-2000)}`)) : resolve(stdout),
-    );
-  });
+  return renderFile(file, args, screenshot);
 }
 
 const REPORT_TAGS = new Set('html head meta title style body h1 h2 h3 p div table thead tbody tr th td section details summary pre svg g text line polyline circle rect'.split(' '));
@@ -78,13 +69,12 @@ function sampleRounds(): RoundResult[] {
 }
 
 test('the report renders in headless Chromium, offline, with its charts in the DOM and nothing hostile turned into elements', { timeout: 60_000 }, async () => {
-  requireChromium();
   const dir = mkdtempSync(path.join(tmpdir(), 'bsn-report-'));
   const proxy = await startRecordingProxy();
   try {
     const file = path.join(dir, 'report.html');
     writeFileSync(file, renderHtmlReport(makeResult(sampleRounds(), `erc20 ${HOSTILE}`)));
-    const dom = await chromium(dir, proxy.port, ['--dump-dom'], file);
+    const dom = await chromium(dir, proxy.port, file);
 
     assert.equal((dom.match(/<svg [^>]*class="chart /g) ?? []).length, 9, 'three charts per round');
     const sections = dom.split('<section class="round"').slice(1);
@@ -122,7 +112,6 @@ test('the report renders in headless Chromium, offline, with its charts in the D
 });
 
 test('Chromium paints the charts: series and bar colours are on the screenshot', { timeout: 60_000 }, async () => {
-  requireChromium();
   const dir = mkdtempSync(path.join(tmpdir(), 'bsn-report-'));
   const proxy = await startRecordingProxy();
   try {
@@ -130,7 +119,7 @@ test('Chromium paints the charts: series and bar colours are on the screenshot',
     const busy = makeRound({ label: 'erc20', seconds: 30, tps: 400, seed: 11 });
     writeFileSync(file, renderHtmlReport(makeResult([busy])));
     const png = path.join(dir, 'shot.png');
-    await chromium(dir, proxy.port, ['--window-size=1000,2600', `--screenshot=${png}`], file);
+    await chromium(dir, proxy.port, file, { path: png, width: 1000, height: 2600 });
     const img = decodePng(readFileSync(png));
     assert.equal(img.width, 1000);
     // Succeeded/s and the histogram bars (#4e79a7), p99 (#f28e2b), p50 (#59a14f): drawn, not just present.
@@ -146,13 +135,12 @@ test('Chromium paints the charts: series and bar colours are on the screenshot',
 });
 
 test('the recording proxy does see a page that fetches (control for the offline checks)', { timeout: 60_000 }, async () => {
-  requireChromium();
   const dir = mkdtempSync(path.join(tmpdir(), 'bsn-report-'));
   const proxy = await startRecordingProxy();
   try {
     const file = path.join(dir, 'fetches.html');
     writeFileSync(file, '<!DOCTYPE html><p>x</p><img src="http://bsn-report-test.invalid/x.png">');
-    await chromium(dir, proxy.port, ['--dump-dom'], file);
+    await chromium(dir, proxy.port, file);
     assert.ok(pageHosts(proxy.hosts).some((h) => h.startsWith('bsn-report-test.invalid')), `seen: ${proxy.hosts.join(', ')}`);
   } finally {
     await proxy.close();

@@ -4,19 +4,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnOwned, stopOwned } from '../support/processes.js';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findListeningPids, processName, ResourceSampler } from '../../src/bench/resources.js';
 
 function child(code: string): ChildProcess {
-  return spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return spawnOwned(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
 async function stopChild(c: ChildProcess): Promise<void> {
   if (c.exitCode !== null || c.signalCode !== null) return;
-  c.kill('SIGKILL');
-  await once(c, 'exit');
+  await stopOwned(c);
 }
 
 test('ResourceSampler: a process burning CPU reads above 50 % of a core, an idle one near 0, with RSS and names', { skip: process.platform !== 'linux' && 'needs /proc', timeout: 30_000 }, async () => {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawnOwned, stopOwned } from '../support/processes.js';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -69,15 +69,10 @@ export async function startHardhat(port: number, network: Record<string, unknown
   writeFileSync(path.join(dir, 'hardhat.config.cjs'), `module.exports = { networks: { hardhat: ${JSON.stringify({ chainId: 31337, ...network })} } };\n`);
   symlinkSync(fileURLToPath(new URL('../../node_modules', import.meta.url)), path.join(dir, 'node_modules'), 'dir');
   const bin = path.join(dir, 'node_modules', 'hardhat', 'internal', 'cli', 'bootstrap.js');
-  const child = spawn(process.execPath, [bin, 'node', '--hostname', '127.0.0.1', '--port', String(port)], { cwd: dir, stdio: 'ignore' });
+  const child = spawnOwned(process.execPath, [bin, 'node', '--hostname', '127.0.0.1', '--port', String(port)], { cwd: dir, stdio: 'ignore' });
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(killer);
-    }
+    // The process first, then its directory.
+    await stopOwned(child, 'SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   };
   const url = `http://127.0.0.1:${port}`;

@@ -124,7 +124,7 @@ export class LoadGenerator {
       res = await fetch(`${node.url}/chains/${CHAIN}/txs?wait=commit`, {
         method: 'POST',
         body: tx.bytes,
-        headers: { 'content-type': 'application/octet-stream' },
+        headers: { 'content-type': 'application/octet-stream', ...node.authHeaders },
         signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.requestTimeoutMs)]),
       });
       body = (await res.json()) as typeof body;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { decodeBlock } from '../../src/chain/index.js';
 import { initDevnet, type DevnetLayout } from '../../src/network/devnet.js';
 import { waitFor, nodeCommand, basePortFor, suite, type NodeCommand } from './util.js';
-import { NodeProcess, type NodeStatus } from './node-process.js';
+import { killAllNodes, NodeProcess, type NodeStatus } from './node-process.js';
 // ---- the network -------------------------------------------------------------------------------
 
 export interface DevnetOptions {
@@ -159,6 +159,8 @@ export class Devnet {
   /** Kills every node (SIGKILL, waited for) and removes the directory unless it is kept. */
   async cleanup(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.kill('SIGKILL').catch(() => undefined)));
+    // Whatever did not die in time: its process group goes now, before its directory does.
+    killAllNodes();
     if (this.keep) process.stderr.write(`e2e: network kept in ${this.dir}\n`);
     else rmSync(this.dir, { recursive: true, force: true });
   }

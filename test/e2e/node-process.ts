@@ -2,7 +2,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { type DevnetNode } from '../../src/network/devnet.js';
+import path from 'node:path';
+import { readOpsToken, type DevnetNode } from '../../src/network/devnet.js';
+import { killGroup } from '../support/processes.js';
 import { REPO, CHAIN, sleep, type NodeCommand } from './util.js';
 // ---- processes ---------------------------------------------------------------------------------
 
@@ -14,14 +16,19 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
-    for (const child of children) child.kill('SIGKILL');
+    for (const child of children) killGroup(child, 'SIGKILL');
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      for (const child of children) child.kill('SIGKILL');
+      for (const child of children) killGroup(child, 'SIGKILL');
       process.exit(130);
     });
   }
+}
+
+/** Kills every node process this test file started (its process group), now. */
+export function killAllNodes(): void {
+  for (const child of children) killGroup(child, 'SIGKILL');
 }
 
 export interface ChainStatus {
@@ -68,6 +75,11 @@ export class NodeProcess extends EventEmitter<{ line: [LogLine]; exit: [code: nu
   get url(): string {
     return `http://127.0.0.1:${this.info.httpPort}`;
   }
+  /** The network's operations token, as `Authorization` headers for `/chains/*`. */
+  get authHeaders(): Record<string, string> {
+    const token = readOpsToken(path.dirname(path.dirname(this.info.config)));
+    return token === undefined ? {} : { authorization: `Bearer ${token}` };
+  }
   get alive(): boolean {
     return this.child !== undefined;
   }
@@ -80,7 +92,7 @@ export class NodeProcess extends EventEmitter<{ line: [LogLine]; exit: [code: nu
     if (this.child) throw new Error(`${this.name} is already running`);
     installExitHook();
     const log = openSync(this.info.log, 'a');
-    const child = spawn(this.command.command, [...this.command.args, 'node', 'start', '--config', this.info.config], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.command.command, [...this.command.args, 'node', 'start', '--config', this.info.config], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     children.add(child);
     this.child = child;
     this.starts++;
@@ -132,10 +144,10 @@ export class NodeProcess extends EventEmitter<{ line: [LogLine]; exit: [code: nu
     if (!child) return;
     this.expectingExit = true;
     if (signal === 'SIGKILL') this.kills++;
-    child.kill(signal);
+    killGroup(child, signal);
     const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref());
     if ((await Promise.race([this.exited, timer])) === 'timeout') {
-      child.kill('SIGKILL');
+      killGroup(child, 'SIGKILL');
       await Promise.race([this.exited, sleep(5000)]);
       throw new Error(`${this.name} (pid ${child.pid}) did not exit within ${timeoutMs} ms of ${signal}`);
     }
@@ -167,14 +179,14 @@ export class NodeProcess extends EventEmitter<{ line: [LogLine]; exit: [code: nu
 
   /** The block at `height` as base64 (undefined when the node has none), straight from its store. */
   async block(height: number): Promise<string | undefined> {
-    const res = await fetch(`${this.url}/chains/${CHAIN}/blocks/${height}`, { signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`${this.url}/chains/${CHAIN}/blocks/${height}`, { headers: this.authHeaders, signal: AbortSignal.timeout(5000) });
     if (res.status === 404) return undefined;
     if (!res.ok) throw new Error(`${this.name}: GET block ${height} answered ${res.status}`);
     return ((await res.json()) as { block: string }).block;
   }
 
   async query(key: Uint8Array): Promise<string | null> {
-    const res = await fetch(`${this.url}/chains/${CHAIN}/query/get?data=${Buffer.from(key).toString('hex')}`, { signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`${this.url}/chains/${CHAIN}/query/get?data=${Buffer.from(key).toString('hex')}`, { headers: this.authHeaders, signal: AbortSignal.timeout(5000) });
     if (!res.ok) throw new Error(`${this.name}: query answered ${res.status}`);
     return ((await res.json()) as { value: string | null }).value;
   }

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { getSuite } from '../../src/crypto/index.js';
-import { isAlive, loadLayout, readPids } from '../../src/network/devnet.js';
+import { isAlive, loadLayout, readOpsToken, readPids } from '../../src/network/devnet.js';
 import { KvClient } from '../../src/sdk/kv-client.js';
 import { bsn, tempDir } from '../cli/helpers.js';
-import { basePortFor } from './harness.js';
+import { basePortFor, upDir } from './util.js';
 
 interface UpSummary {
   readonly kvChain: string;
@@ -27,12 +27,9 @@ async function rpc(url: string, method: string, params: unknown[]): Promise<stri
 }
 
 test('bsn up starts four city nodes that commit; bsn status sees them; bsn down stops them gracefully', async (t) => {
-  const dir = tempDir(t, 'bsn-up-');
+  // One cleanup, nodes first: a temp dir removed before `bsn down` ran left four nodes running.
+  const { dir, net } = upDir(t, 'bsn-up-');
   const base = await basePortFor(20);
-  const net = path.join(dir, 'net');
-  t.after(async () => {
-    await bsn(dir, 'down', '--dir', net);
-  });
   const up = await bsn(dir, 'up', '--dir', net, '--base-port', String(base), '--json');
   assert.equal(up.code, 0, up.stderr);
   const summary = JSON.parse(up.stdout) as UpSummary;
@@ -48,10 +45,17 @@ test('bsn up starts four city nodes that commit; bsn status sees them; bsn down 
   }
 
   const user = getSuite('secp256k1').generateKeyPair();
-  const written = await new KvClient(summary.nodes[0]!.http, 'kv').put(user.privateKey, new TextEncoder().encode('k'), new TextEncoder().encode('v'));
+  const token = readOpsToken(net)!;
+  // The operations endpoint's /chains/* routes need the network's operations token.
+  await assert.rejects(new KvClient(summary.nodes[0]!.http, 'kv').get(new TextEncoder().encode('k')), { code: 'HTTP_OPS_TOKEN_REQUIRED' });
+  const written = await new KvClient(summary.nodes[0]!.http, 'kv', { token }).put(user.privateKey, new TextEncoder().encode('k'), new TextEncoder().encode('v'));
   assert.equal(written.height, 1);
-  const read = await new KvClient(summary.nodes[3]!.http, 'kv').get(new TextEncoder().encode('k'));
+  const read = await new KvClient(summary.nodes[3]!.http, 'kv', { token }).get(new TextEncoder().encode('k'));
   assert.equal(new TextDecoder().decode(read.value), 'v');
+  // `bsn kv` finds the token of the network in --dir by itself.
+  const cli = await bsn(dir, 'kv', 'get', '--node', summary.nodes[2]!.http, '--dir', net, 'k');
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.equal(cli.stdout.trim(), 'v');
   // The demo chain is the EVM chain: its JSON-RPC answers on every node, the dev accounts funded.
   assert.equal(await rpc(summary.nodes[3]!.rpc, 'eth_chainId', []), '0x1092');
   assert.equal(BigInt(await rpc(summary.nodes[1]!.rpc, 'eth_getBalance', [HARDHAT_0.address, 'latest'])), 10_000n * 10n ** 18n);

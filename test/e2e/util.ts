@@ -1,11 +1,12 @@
 /** Shared pieces of the fault-test harness: paths, waits, the node binary, port ranges. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getSuite } from '../../src/crypto/index.js';
-import { DEV_KV_CHAIN } from '../../src/network/devnet.js';
+import { DEV_KV_CHAIN, isNodeProcess, loadLayout, readPids } from '../../src/network/devnet.js';
 
 export const REPO = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 /** The devnet's kv chain: the fault tests write to it. */
@@ -107,9 +108,67 @@ function portFree(port: number): Promise<boolean> {
 export async function basePortFor(slot: number): Promise<number> {
   for (let shift = 0; shift < 8; shift++) {
     const base = 42_000 + shift * 1000 + slot * 40;
-    const ports = [0, 1, 2, 3].flatMap((i) => [base + i * 10, base + i * 10 + 1]);
+    const ports = [0, 1, 2, 3].flatMap((i) => [base + i * 10, base + i * 10 + 1, base + i * 10 + 2]);
     if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
   }
   throw new Error(`no free port range for e2e slot ${slot} (tried 42000+k*1000+${slot * 40})`);
 }
 
+
+// ---- networks `bsn up` started -----------------------------------------------------------------
+
+/**
+ * SIGKILLs the nodes of the network in `net` that `bsn up` started (detached, so no exit hook of
+ * ours reaches them): the pids in its pid file that really are its nodes, and, where /proc lists
+ * processes, any `node start --config <net>/...` (a pid file can be stale or gone: `bsn down`
+ * removes it). Test cleanups run it before the temp dir goes: a failed test must not leave
+ * nodes behind.
+ */
+export function killNetworkNodes(net: string): void {
+  const layout = loadLayout(net);
+  const pids = new Set<number>();
+  if (layout) {
+    for (const [name, pid] of Object.entries(readPids(net))) {
+      const node = layout.nodes.find((n) => n.name === name);
+      if (node && isNodeProcess(pid, path.join(layout.dir, name, path.basename(node.config)))) pids.add(pid);
+    }
+  }
+  const root = `${path.resolve(net)}${path.sep}`;
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    // no /proc: the pid file is all there is
+  }
+  for (const entry of entries) {
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      const at = argv.indexOf('--config');
+      if (at > 1 && argv[at - 1] === 'start' && argv[at - 2] === 'node' && path.resolve(readlinkSync(`/proc/${entry}/cwd`), argv[at + 1] ?? '').startsWith(root)) pids.add(Number(entry));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  for (const pid of pids) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+/** A temp dir whose one cleanup kills the `bsn up` nodes of `<dir>/net` first, then removes it. */
+export function upDir(t: { after(fn: () => void | Promise<void>): void }, prefix: string): { dir: string; net: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  const net = path.join(dir, 'net');
+  t.after(() => {
+    killNetworkNodes(net);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { dir, net };
+}

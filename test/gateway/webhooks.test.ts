@@ -102,7 +102,7 @@ test('webhooks: admin only, signed deliveries, retries with one idempotency key,
     { chainId: 'evm', app: 'evm', appState: { chainId: 4242, alloc: { [funded.address]: { balance: parseEther('10').toString() }, [A]: { code: EMITTER }, [B]: { code: EMITTER } } } },
   ]);
   t.after(stop);
-  const options: GatewayOptions = { listen: '127.0.0.1:0', rest: {}, storeDir: path.join(pki.dir, 'gateway-store'), events: { webhooks: { retryBaseMs: 20, retryMaxMs: 100, maxAgeMs: 400, timeoutMs: 2000, persistEveryMs: 0 } } };
+  const options: GatewayOptions = { listen: '127.0.0.1:0', rest: {}, storeDir: path.join(pki.dir, 'gateway-store'), events: { webhooks: { retryBaseMs: 20, retryMaxMs: 100, maxAgeMs: 400, timeoutMs: 2000, persistEveryMs: 0, allowInternal: ['127.0.0.1'] } } };
   let gateway: Gateway = await startGateway(node, options);
   t.after(() => gateway.close());
   const receiver = await Receiver.start();
@@ -113,7 +113,7 @@ test('webhooks: admin only, signed deliveries, retries with one idempotency key,
     const text = raw ?? (body === undefined ? undefined : JSON.stringify(body));
     const appId = reqPath.split('/')[2]!;
     const headers = {
-      ...(caller && signRequest({ method, path: reqPath, ...(text !== undefined && { body: text }), appId, certPem: caller.certPem, privateKey: caller.keyPem })),
+      ...(caller && signRequest({ gateway: gateway.id, method, path: reqPath, ...(text !== undefined && { body: text }), appId, certPem: caller.certPem, privateKey: caller.keyPem })),
       ...(text !== undefined && { 'content-type': 'application/json' }),
     };
     const response = await fetch(`http://${gateway.address}${reqPath}`, { method, headers, ...(text !== undefined && { body: text }) });
@@ -241,7 +241,7 @@ test('webhooks: admin only, signed deliveries, retries with one idempotency key,
     }
     assert.equal(status.state, 'failing');
     assert.ok(status.failures >= 2, JSON.stringify(status));
-    assert.equal(status.lastError, 'HTTP 500');
+    assert.equal(status.lastError, 'HTTP 5xx');
     assert.equal(typeof status.nextAttemptAt, 'number');
     assert.equal(status.nextHeight, h);
     receiver.respond = () => 200;
@@ -262,6 +262,31 @@ test('webhooks: admin only, signed deliveries, retries with one idempotency key,
     assert.equal(ok.attempt, 2);
     const status = (await send(kvAdmin, 'GET', `/apps/kv/webhooks/${id}`)).json['status'] as Record<string, unknown>;
     assert.deepEqual([status['delivered'], status['totalFailures']], [1, 1]);
+  });
+
+  await t.test('internal addresses are refused unless allowed; lastError is coarse', async () => {
+    for (const url of ['http://10.0.0.1/x', 'http://169.254.169.254/latest/meta-data', 'http://[::ffff:169.254.169.254]/', 'http://[fd00::1]/', 'http://100.64.0.1/', 'http://[::1]:8080/', 'http://0.0.0.0/']) {
+      expectError(await send(kvAdmin, 'POST', '/apps/kv/webhooks', { url, type: 'blocks' }), 400, 'WEBHOOK_BAD_URL');
+    }
+    const statusOf = async (id: string) => (await send(kvAdmin, 'GET', `/apps/kv/webhooks/${id}`)).json['status'] as { lastError: string | null; delivered: number };
+    const waitError = async (id: string) => {
+      for (let i = 0; i < 200; i++) {
+        const status = await statusOf(id);
+        if (status.lastError !== null) return status;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`webhook ${id} never failed: ${JSON.stringify(await statusOf(id))}`);
+    };
+    // Allowed by address, a name that resolves there is allowed too (test/gateway/webhook-ssrf.test.ts has the refusals after resolution).
+    const byName = (await send(kvAdmin, 'POST', '/apps/kv/webhooks', { url: receiver.url.replace('127.0.0.1', 'localhost'), type: 'blocks' })).json['id'] as string;
+    // A closed port and a name that does not resolve fail alike: no ECONNREFUSED/ENOTFOUND oracle.
+    const closed = (await send(kvAdmin, 'POST', '/apps/kv/webhooks', { url: 'http://127.0.0.1:1/hook', type: 'blocks' })).json['id'] as string;
+    const nowhere = (await send(kvAdmin, 'POST', '/apps/kv/webhooks', { url: 'http://no-such-host.invalid/hook', type: 'blocks' })).json['id'] as string;
+    await kvPut();
+    assert.equal((await waitError(closed)).lastError, 'connection failed');
+    assert.equal((await waitError(nowhere)).lastError, 'connection failed');
+    await receiver.waitFor((d) => d.json.webhookId === byName && d.status === 200);
+    for (const id of [byName, closed, nowhere]) assert.equal((await send(kvAdmin, 'DELETE', `/apps/kv/webhooks/${id}`)).status, 204);
   });
 
   await t.test('bad webhook bodies get typed errors, generated ones too', async () => {

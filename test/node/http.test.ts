@@ -7,18 +7,22 @@ import { startHttp } from '../../src/node/index.js';
 import { KvClient } from '../../src/sdk/kv-client.js';
 import { startSingleNode } from '../support/single-node.js';
 
+const TOKEN = 'operations-token-for-tests';
+
 test('the operations endpoint: writes commit, reads answer, and every bad request gets its own error', async (t) => {
   const { node, stop } = await startSingleNode(['demo']);
-  const http = await startHttp(node, '127.0.0.1:0');
+  const http = await startHttp(node, '127.0.0.1:0', { token: TOKEN });
   t.after(async () => {
     http.server.close();
     http.server.closeAllConnections();
     await stop();
   });
   const base = `http://${http.address}`;
-  const post = (path: string, body: Uint8Array) => fetch(`${base}${path}`, { method: 'POST', body });
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  const post = (path: string, body: Uint8Array) => fetch(`${base}${path}`, { method: 'POST', body, headers: auth });
+  const get = (path: string) => fetch(`${base}${path}`, { headers: auth });
   const user = getSuite('ed25519').generateKeyPair();
-  const client = new KvClient(base, 'demo');
+  const client = new KvClient(base, 'demo', { token: TOKEN });
   const enc = new TextEncoder();
 
   const put = await client.put(user.privateKey, enc.encode('k'), enc.encode('v1'));
@@ -49,9 +53,9 @@ test('the operations endpoint: writes commit, reads answer, and every bad reques
   await expectError(await post('/chains/demo/txs', Uint8Array.of(0xff, 0x00)), 400, 'MEMPOOL_MALFORMED');
   await expectError(await post('/chains/demo/txs', new Uint8Array(1024 * 1024 + 1)), 413, 'HTTP_BODY_TOO_LARGE');
   await expectError(await post('/chains/nope/txs', replay), 404, 'NODE_UNKNOWN_CHAIN');
-  await expectError(await fetch(`${base}/chains/demo/query/get?data=zz`), 400, 'HTTP_BAD_QUERY');
-  await expectError(await fetch(`${base}/chains/demo/query/teleport?data=00`), 400, 'EXEC_BAD_QUERY');
-  await expectError(await fetch(`${base}/chains/demo/blocks/99`), 404, 'NODE_UNKNOWN_BLOCK');
+  await expectError(await get('/chains/demo/query/get?data=zz'), 400, 'HTTP_BAD_QUERY');
+  await expectError(await get('/chains/demo/query/teleport?data=00'), 400, 'EXEC_BAD_QUERY');
+  await expectError(await get('/chains/demo/blocks/99'), 404, 'NODE_UNKNOWN_BLOCK');
   await expectError(await fetch(`${base}/nothing`), 404, 'HTTP_NOT_FOUND');
 
   // Generated bodies: each is refused with a typed 400, and the node keeps committing afterwards.

@@ -40,7 +40,13 @@ export async function startSingleNode(chains: readonly (string | ChainSpec)[], /
     }),
     dir,
   );
-  const node = await CityNode.start(config, pino({ level: 'silent' }));
+  let node: CityNode;
+  try {
+    node = await CityNode.start(config, pino({ level: 'silent' }));
+  } catch (err) {
+    pki.cleanup();
+    throw err;
+  }
   return {
     node,
     pki,

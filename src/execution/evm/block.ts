@@ -51,7 +51,7 @@ export async function runBlockTxs(
     const encoded = encodeReceipt(receipt);
     records.set(receiptKey(c.hashHex), encoded);
     for (let i = 0; i < 256; i++) bloom[i]! |= receipt.bloom[i]!;
-    results.push({ ok: receipt.status === 1, code: receipt.code, gasUsed: receipt.gasUsed, receiptHash: receiptHash(encoded) });
+    results.push({ ok: receipt.status === 1, code: receipt.code, executed: true, gasUsed: receipt.gasUsed, receiptHash: receiptHash(encoded) });
   }
   records.set(blockKey(height), encodeBlockRecord({ height, time, txHashes: hashes, gasUsed, bloom }));
   return { results, records };

@@ -1,6 +1,6 @@
 import { CandidateExecutions, ExclusiveLock } from '../candidates.js';
 import type { ClassicLevel } from 'classic-level';
-import { CodecError, encode, expectArray, expectBytes } from '../../codec/index.js';
+import { CodecError, decode, encode, expectArray, expectBytes, expectUint } from '../../codec/index.js';
 import type { Suite } from '../../crypto/index.js';
 import type {
   AppInfo,
@@ -137,7 +137,7 @@ export class KvApplication implements Application {
         // In order and signed: its nonce is used whether or not it may write (as a revert in the EVM).
         next.set(tx.sender, tx.nonce + 1);
         nonces.set(tx.sender, tx.nonce + 1);
-        if (foreignKey(tx, owner)) return { ok: false, code: 'TX_UNAUTHORIZED' };
+        if (foreignKey(tx, owner)) return { ok: false, code: 'TX_UNAUTHORIZED', executed: true };
         for (const op of tx.ops) {
           const key = Buffer.from(op.key).toString('hex');
           writes.set(key, op.type === 'put' ? op.value : null);
@@ -168,7 +168,7 @@ export class KvApplication implements Application {
       if (height !== this.store.height + 1) throw new ExecutionHeightError(`cannot commit height ${height}: committed height is ${this.store.height}`);
       const execution = this.executions.get(executionId);
       if (execution === undefined || execution.height !== height) throw new UnknownExecutionError(`no execution '${executionId}' of height ${height}`);
-      await this.store.commit(height, execution.stateRoot, execution);
+      await this.store.commit(height, execution.stateRoot, execution, execution.results);
       this.executions.clear();
       return this.info();
     });
@@ -203,7 +203,24 @@ export class KvApplication implements Application {
       if (!ADDRESS_RE.test(address)) throw new QueryError('an address is 40 lowercase hex digits');
       return async () => encode((await this.store.nonces([address]))[0]!);
     }
-    throw new QueryError(`unknown kv query path '${path}' (known: get, owner, nonce)`);
+    if (path === 'result') {
+      // data = encode([height, index]); the answer encode([ok, code, executed]) of that committed tx (the caller knows it exists).
+      let height: number;
+      let index: number;
+      try {
+        const [h, i] = expectArray(decode(data), '$');
+        height = expectUint(h ?? null, '$[0]');
+        index = expectUint(i ?? null, '$[1]');
+      } catch (cause) {
+        throw new QueryError('result: data is encode([height, index])', { cause });
+      }
+      return async () => {
+        if (height < 1 || height > this.store.height) return undefined;
+        const failure = (await this.store.failures(height)).get(index);
+        return encode(failure === undefined ? [true, 'OK', true] : [false, failure.code, failure.executed]);
+      };
+    }
+    throw new QueryError(`unknown kv query path '${path}' (known: get, owner, nonce, result)`);
   }
 
   private decodeForChain(tx: Uint8Array): DecodedKvTx {

@@ -1,6 +1,7 @@
 import type { ClassicLevel } from 'classic-level';
-import { decode, encode, expectUint } from '../../codec/index.js';
+import { decode, encode, expectArray, expectString, expectUint } from '../../codec/index.js';
 import { corruptIfCodec, decodeStoreMeta, encodeStoreMeta, META_KEY } from '../store-meta.js';
+import { txExecuted, type TxResult } from '../application.js';
 import type { WriteSet } from './root.js';
 
 type Db = ClassicLevel<string, Uint8Array>;
@@ -16,10 +17,13 @@ function kvLevel(db: Db, chainId: string) {
  *   v/<hex key>   the value
  *   n/<address>   encode(next nonce)               absent means 0
  *   o/<hex key>   the owner's address (utf8)       set by the key's first write, never changed
+ *   f/<height>    encode([[index, code, executed], ...])   the txs of that block that failed; absent when none did
+ *                 (results are in the results root; this keeps them readable, for tx lookups)
  */
 const valueKey = (hexKey: string) => `v/${hexKey}`;
 const nonceKey = (address: string) => `n/${address}`;
 const ownerKey = (hexKey: string) => `o/${hexKey}`;
+const failuresKey = (height: number) => `f/${height}`;
 /** Committed nonces kept in memory; the mempool rechecks every pending tx after each block. */
 const NONCE_CACHE_LIMIT = 1 << 16;
 
@@ -89,7 +93,7 @@ export class KvStore {
   }
 
   /** Persists one height's write set with its root, durably, in one batch. */
-  async commit(height: number, stateRoot: Uint8Array, ws: WriteSet): Promise<void> {
+  async commit(height: number, stateRoot: Uint8Array, ws: WriteSet, results: readonly TxResult[] = []): Promise<void> {
     type Op = { type: 'put'; sublevel: KvLevel; key: string; value: Uint8Array } | { type: 'del'; sublevel: KvLevel; key: string };
     const ops: Op[] = [];
     for (const [k, v] of ws.writes) {
@@ -97,6 +101,8 @@ export class KvStore {
     }
     for (const [a, n] of ws.nonces) ops.push({ type: 'put', sublevel: this.level, key: nonceKey(a), value: encode(n) });
     for (const [k, owner] of ws.owners) ops.push({ type: 'put', sublevel: this.level, key: ownerKey(k), value: Buffer.from(owner, 'utf8') });
+    const failed = results.flatMap((r, index) => (r.ok ? [] : [[index, r.code, txExecuted(r)]]));
+    if (failed.length > 0) ops.push({ type: 'put', sublevel: this.level, key: failuresKey(height), value: encode(failed) });
     ops.push({ type: 'put', sublevel: this.level, key: META_KEY, value: encodeStoreMeta({ height, stateRoot }) });
     // Bumped on both sides of the write: a read that overlaps it in any way is retried.
     this.generation++;
@@ -106,6 +112,20 @@ export class KvStore {
     this.meta = { height, stateRoot };
     for (const [a, n] of ws.nonces) this.cacheNonce(a, n);
     this.generation++;
+  }
+
+  /** The result of each tx of committed block `height` that failed, by its index. */
+  async failures(height: number): Promise<Map<number, { code: string; executed: boolean }>> {
+    const bytes = await this.level.get(failuresKey(height));
+    if (bytes === undefined) return new Map();
+    return corruptIfCodec('kv failures', () => {
+      return new Map(
+        expectArray(decode(bytes), 'failures').map((entry, i) => {
+          const [index, code, executed] = expectArray(entry, `failures[${i}]`, 3);
+          return [expectUint(index, `failures[${i}][0]`), { code: expectString(code, `failures[${i}][1]`), executed: executed === true }] as const;
+        }),
+      );
+    });
   }
 
   private cacheNonce(address: string, nonce: number): void {

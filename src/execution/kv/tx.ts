@@ -10,7 +10,7 @@ import {
   StringLimitError,
   type CodecValue,
 } from '../../codec/index.js';
-import { getSuite, SUITE_NAMES, UnknownSuiteError, type PrivateKey, type PublicKey, type Suite, type SuiteName } from '../../crypto/index.js';
+import { ecdsaP256, getSuite, isLowS, SUITE_NAMES, UnknownSuiteError, type PrivateKey, type PublicKey, type Suite, type SuiteName } from '../../crypto/index.js';
 import { BsnError } from '../../errors.js';
 import { KvTxBadSignatureError, KvTxError, KvTxMalformedError, KvTxTooLargeError, KvTxWrongChainError } from './errors.js';
 
@@ -226,6 +226,8 @@ export function verifyKvTx(tx: KvTx, keys?: PublicKeyCache): void {
   const suite = getSuite(tx.suite);
   const key = keys ? keys.get(suite, tx.publicKey) : importKey(suite, tx.publicKey);
   if (!suite.verify(key, kvSigningBytes(tx), tx.signature)) throw new KvTxBadSignatureError('the signature does not verify');
+  // The tx hash covers the signature: a high-s twin would be the same tx under another hash (review L3).
+  if (suite.name === ecdsaP256.name && !isLowS(tx.signature)) throw new KvTxBadSignatureError('an ecdsa-p256 signature must be low-s (s <= n/2)');
 }
 
 /** Everything that depends only on the bytes: decode, limits, chain, signature. Throws KvTxError. */

@@ -1,14 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { CityNode } from '../../node/index.js';
 import { requireAppAdmin } from '../rest/admin.js';
-import type { RequestAuthenticator } from '../rest/auth.js';
+import type { AuthIdentity, RequestAuthenticator } from '../rest/auth.js';
+import type { GuardedSocket, SocketGuards } from '../traffic/ws-guard.js';
 import { authenticate, type AuthHook } from '../rest/hook.js';
 import { prepareSignedScope } from '../rest/scope.js';
 import type { GatewayStore } from '../store.js';
 import { EventsUpgradeRequiredError } from './errors.js';
 import { createWebhookSchema, deleteWebhookSchema, eventsSocketSchema, getWebhookSchema, listWebhooksSchema } from './schemas.js';
 import { EventSources } from './source.js';
-import { WebhookStore } from './webhook-store.js';
+import { WebhookStore, type SecretSealer } from './webhook-store.js';
 import { DEFAULT_WEBHOOK_OPTIONS, type WebhookOptions } from './webhook-worker.js';
 import { WebhookDispatcher, type CreateWebhookInput } from './webhooks.js';
 import { DEFAULT_WS_LIMITS, EventSocket, type EventWebSocket, type WsLimits } from './ws.js';
@@ -35,8 +36,14 @@ export interface RegisterEventsOptions {
   readonly access?: AuthHook;
   /** Webhook definitions and cursors go to its 'webhooks' sublevel. */
   readonly store: GatewayStore;
+  /** Seals webhook secrets at rest (the hosted-key vault, when users are configured). */
+  readonly vault?: SecretSealer;
   readonly onError?: (err: unknown) => void;
   readonly options?: EventsOptions;
+  /** Caps, buffer bound, pings and idle timeout of the sockets (src/gateway/traffic/ws-guard.ts); unbounded when absent. */
+  readonly guards?: SocketGuards;
+  /** Asked periodically for a socket opened with a certificate; false closes it (L8(5)). */
+  readonly stillAuthorized?: (identity: AuthIdentity) => boolean;
 }
 
 const WEBHOOK_BODY_BYTES = 64 * 1024;
@@ -54,7 +61,7 @@ export async function registerEvents(app: FastifyInstance, options: RegisterEven
   const onError = options.onError ?? (() => undefined);
   const limits: WsLimits = { ...DEFAULT_WS_LIMITS, ...options.options?.ws };
   const sources = new EventSources(node, onError);
-  const dispatcher = new WebhookDispatcher(new WebhookStore(options.store.sublevel('webhooks')), sources, { ...DEFAULT_WEBHOOK_OPTIONS, ...options.options?.webhooks }, onError);
+  const dispatcher = new WebhookDispatcher(new WebhookStore(options.store.sublevel('webhooks'), options.vault), sources, { ...DEFAULT_WEBHOOK_OPTIONS, ...options.options?.webhooks }, onError);
   const sockets = new Set<EventSocket>();
   await dispatcher.start();
   app.addHook('onClose', async () => {
@@ -94,7 +101,15 @@ function routes(scope: FastifyInstance, deps: RouteDeps): void {
       const source = sources.get(request.params.appId);
       const socket = raw as unknown as EventWebSocket;
       if (!source) return socket.close(4404, 'unknown app');
-      const events = new EventSocket(socket, source, limits, onError);
+      const { identity } = request;
+      const check = identity && deps.stillAuthorized;
+      const guard = deps.guards?.admit(raw as unknown as GuardedSocket, request.ip, check ? () => check(identity) : undefined);
+      if (deps.guards && !guard) return;
+      // Sends go through the guard, which closes a socket whose client lets too much pile up.
+      const bounded: EventWebSocket = guard
+        ? { get readyState() { return socket.readyState; }, get bufferedAmount() { return socket.bufferedAmount; }, send: (d) => guard.send(d), close: (c, r) => socket.close(c, r), on: (e: 'message' | 'close', l: (data: Buffer | string) => void) => socket.on(e as 'message', l) }
+        : socket;
+      const events = new EventSocket(bounded, source, limits, onError);
       sockets.add(events);
       socket.on('close', () => sockets.delete(events));
     },

@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { EventsError } from './errors.js';
 import { newWebhookSecret, signWebhook, verifyWebhook } from './webhook-signature.js';
-import { checkWebhookUrl, hostAllowed } from './webhook-url.js';
+import { checkWebhookUrl, hostAllowed, InternalAllowList } from './webhook-url.js';
 import { idempotencyKey, retryDelay } from './webhook-worker.js';
 
 test('the signature is HMAC-SHA256 over "<timestamp>.<body>" and verifies only unchanged', () => {
@@ -45,9 +45,9 @@ test('idempotency keys name the webhook, the height and the log', () => {
 
 test('webhook URLs: http(s) only, no credentials, allow-list by host or .suffix', () => {
   assert.equal(checkWebhookUrl('https://hooks.example.com/x?y=1').href, 'https://hooks.example.com/x?y=1');
-  const codeOf = (url: string, allowed?: string[]) => {
+  const codeOf = (url: string, allowed?: string[], internal?: string[]) => {
     try {
-      checkWebhookUrl(url, allowed);
+      checkWebhookUrl(url, allowed, new InternalAllowList(internal));
       return 'ok';
     } catch (err) {
       assert.ok(err instanceof EventsError);
@@ -60,7 +60,9 @@ test('webhook URLs: http(s) only, no credentials, allow-list by host or .suffix'
   assert.equal(codeOf('https://a.example.com/', ['.example.com']), 'ok');
   assert.equal(codeOf('https://example.com/', ['.example.com']), 'WEBHOOK_BAD_URL');
   assert.equal(codeOf('https://evil-example.com/', ['.example.com']), 'WEBHOOK_BAD_URL');
-  assert.equal(codeOf('http://127.0.0.1:9/', ['127.0.0.1']), 'ok');
+  // An allowed host that is an internal address also needs allowInternal (review M10).
+  assert.equal(codeOf('http://127.0.0.1:9/', ['127.0.0.1']), 'WEBHOOK_BAD_URL');
+  assert.equal(codeOf('http://127.0.0.1:9/', ['127.0.0.1'], ['127.0.0.1']), 'ok');
   assert.equal(codeOf('http://10.0.0.1/', ['127.0.0.1']), 'WEBHOOK_BAD_URL');
   assert.equal(hostAllowed('anything', undefined), true);
   fc.assert(fc.property(fc.string({ maxLength: 300 }), (text) => void codeOf(text)));

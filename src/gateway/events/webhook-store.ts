@@ -15,7 +15,7 @@ export interface WebhookDefinition {
   readonly url: string;
   readonly type: 'blocks' | 'logs';
   readonly filter?: FilterJson;
-  /** The HMAC key. Kept in clear: the gateway must sign with it. Shown to the admin once. */
+  /** The HMAC key, shown to the admin once. In the store it is sealed by the vault when the gateway has one (see WebhookStore). */
   readonly secret: string;
   readonly createdAt: number;
   /** The subject of the admin certificate that created it. */
@@ -63,12 +63,39 @@ export interface StoredWebhook {
 const defKey = (appId: string, id: string): string => `def!${appId}!${id}`;
 const stateKey = (appId: string, id: string): string => `state!${appId}!${id}`;
 
+/** What seals a secret at rest under an owner string, and opens it (the gateway's HostedKeyVault). */
+export interface SecretSealer {
+  seal(plaintext: Uint8Array, owner: string): string;
+  unseal(sealed: string, owner: string): Uint8Array;
+}
+
+/** The owner a webhook's secret is sealed under: a sealed secret copied onto another webhook does not open. */
+const ownerOf = (appId: string, id: string): string => `${appId}/webhook/${id}`;
+
+/**
+ * With a sealer (a gateway with users has the vault), secrets are stored sealed like hosted
+ * keys (`v1.<base64>`), so a copy of the store does not give away the keys that sign
+ * deliveries; without one they are stored as they are. Either kind is read back.
+ */
 export class WebhookStore {
-  constructor(private readonly db: GatewaySublevel) {}
+  constructor(
+    private readonly db: GatewaySublevel,
+    private readonly sealer?: SecretSealer,
+  ) {}
+
+  private sealed(definition: WebhookDefinition): WebhookDefinition {
+    if (!this.sealer) return definition;
+    return { ...definition, secret: this.sealer.seal(Buffer.from(definition.secret, 'utf8'), ownerOf(definition.appId, definition.id)) };
+  }
+
+  private opened(stored: WebhookDefinition): WebhookDefinition {
+    if (!this.sealer || !stored.secret.startsWith('v1.')) return stored;
+    return { ...stored, secret: Buffer.from(this.sealer.unseal(stored.secret, ownerOf(stored.appId, stored.id))).toString('utf8') };
+  }
 
   async create(definition: WebhookDefinition, state: WebhookState): Promise<void> {
     await this.db.batch([
-      { type: 'put', key: defKey(definition.appId, definition.id), value: JSON.stringify(definition) },
+      { type: 'put', key: defKey(definition.appId, definition.id), value: JSON.stringify(this.sealed(definition)) },
       { type: 'put', key: stateKey(definition.appId, definition.id), value: JSON.stringify(state) },
     ]);
   }
@@ -89,7 +116,7 @@ export class WebhookStore {
     const prefix = appId === undefined ? 'def!' : `def!${appId}!`;
     const out: StoredWebhook[] = [];
     for await (const [, value] of this.db.iterator({ gte: prefix, lt: `${prefix}\xff` })) {
-      const definition = JSON.parse(value) as WebhookDefinition;
+      const definition = this.opened(JSON.parse(value) as WebhookDefinition);
       const state = await this.db.get(stateKey(definition.appId, definition.id));
       if (state !== undefined) out.push({ definition, state: JSON.parse(state) as WebhookState });
     }

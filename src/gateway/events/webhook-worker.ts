@@ -2,7 +2,9 @@ import { EventFeed } from './feed.js';
 import type { AppEvent, AppEventSource, EventSpec, Position } from './source.js';
 import { signWebhook, WEBHOOK_HEADERS } from './webhook-signature.js';
 import type { WebhookDefinition, WebhookState, WebhookStore } from './webhook-store.js';
-import { checkWebhookUrl } from './webhook-url.js';
+import { WebhookBadUrlError } from './errors.js';
+import { postPinned } from './webhook-post.js';
+import { InternalAllowList, resolveWebhookTarget, type WebhookTarget } from './webhook-url.js';
 
 /*
  * The delivery of one webhook: its events in order, one request in flight, each retried with
@@ -23,6 +25,8 @@ export interface WebhookOptions {
   readonly maxPerApp: number;
   /** When set, the only hosts webhooks may post to (`host` exact, `.example.com` any subdomain). */
   readonly allowedHosts?: readonly string[];
+  /** Hosts (`host`, `.suffix`) and address ranges (`10.0.0.0/8`, `::1`) that may be internal addresses; none by default. */
+  readonly allowInternal?: readonly string[];
   /** How often a cursor that only moved past heights without events is saved, ms. */
   readonly persistEveryMs: number;
 }
@@ -62,6 +66,7 @@ export class WebhookWorker {
   private writes: Promise<void> = Promise.resolve();
   private savedAt = 0;
   private dirty = false;
+  private readonly allowInternal: InternalAllowList;
 
   constructor(
     readonly definition: WebhookDefinition,
@@ -73,6 +78,7 @@ export class WebhookWorker {
     private readonly onError: (err: unknown) => void,
   ) {
     this.current = state;
+    this.allowInternal = new InternalAllowList(options.allowInternal);
     this.feed = new EventFeed({ source, spec, from: state.next, deliver: (e) => this.deliver(e), onAdvance: (next, delivered) => this.advance(next, delivered), onError, retryMs: 500 });
   }
 
@@ -139,34 +145,27 @@ export class WebhookWorker {
     return false;
   }
 
-  /** One attempt: undefined on a 2xx, else why it failed. */
+  /** One attempt: undefined on a 2xx, else why it failed (coarse: see DeliveryFailure). */
   private async post(body: string, key: string, attempt: number): Promise<string | undefined> {
     const timestamp = Date.now();
+    let target: WebhookTarget;
     try {
-      // Checked again at each attempt: the allow-list may have changed since the hook was made.
-      const url = checkWebhookUrl(this.definition.url, this.options.allowedHosts);
-      const response = await fetch(url, {
-        method: 'POST',
-        body,
-        // A redirect is not followed (it could point anywhere): it counts as a failure.
-        redirect: 'manual',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'bsn-gateway-webhooks/1',
-          [WEBHOOK_HEADERS.signature]: signWebhook(this.definition.secret, timestamp, body),
-          [WEBHOOK_HEADERS.timestamp]: String(timestamp),
-          [WEBHOOK_HEADERS.idempotencyKey]: key,
-          [WEBHOOK_HEADERS.attempt]: String(attempt),
-          [WEBHOOK_HEADERS.webhookId]: this.definition.id,
-        },
-        signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.options.timeoutMs)]),
-      });
-      await response.body?.cancel().catch(() => undefined);
-      return response.status >= 200 && response.status < 300 ? undefined : `HTTP ${response.status}`;
+      // Checked again at each attempt, on the address the host resolves to now: the allow-lists
+      // may have changed since the hook was made, and so may the name's addresses.
+      target = await resolveWebhookTarget(this.definition.url, this.options.allowedHosts, this.allowInternal);
     } catch (err) {
-      const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-      if (e.name === 'TimeoutError') return `no answer within ${this.options.timeoutMs} ms`;
-      return (e.cause?.code ?? e.cause?.message ?? e.message ?? String(err)).slice(0, 200);
+      if (err instanceof WebhookBadUrlError) return 'address not allowed';
+      return 'connection failed';
     }
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': 'bsn-gateway-webhooks/1',
+      [WEBHOOK_HEADERS.signature]: signWebhook(this.definition.secret, timestamp, body),
+      [WEBHOOK_HEADERS.timestamp]: String(timestamp),
+      [WEBHOOK_HEADERS.idempotencyKey]: key,
+      [WEBHOOK_HEADERS.attempt]: String(attempt),
+      [WEBHOOK_HEADERS.webhookId]: this.definition.id,
+    };
+    return postPinned(target, body, headers, this.options.timeoutMs, this.abort.signal);
   }
 }

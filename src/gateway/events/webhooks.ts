@@ -4,7 +4,7 @@ import type { EventSources } from './source.js';
 import { filterJson, parseEventSpec, parseFromHeight, type FilterJson } from './spec.js';
 import { newWebhookSecret } from './webhook-signature.js';
 import { initialState, type StoredWebhook, type WebhookDefinition, type WebhookStore } from './webhook-store.js';
-import { checkWebhookUrl } from './webhook-url.js';
+import { checkWebhookUrl, InternalAllowList } from './webhook-url.js';
 import { WebhookWorker, type WebhookOptions } from './webhook-worker.js';
 
 /*
@@ -98,7 +98,7 @@ export class WebhookDispatcher {
   async create(appId: string, input: CreateWebhookInput, createdBy: string): Promise<{ webhook: WebhookView; secret: string }> {
     const source = this.sources.get(appId);
     if (!source) throw new WebhookNotFoundError(`this node hosts no app '${appId.slice(0, 100)}'`);
-    const url = checkWebhookUrl(input.url, this.options.allowedHosts);
+    const url = checkWebhookUrl(input.url, this.options.allowedHosts, new InternalAllowList(this.options.allowInternal));
     const spec = parseEventSpec(input.type, input.filter, source.hasLogs);
     const fromHeight = parseFromHeight(input.fromHeight, source.height);
     if (this.list(appId).length >= this.options.maxPerApp) throw new WebhookLimitError(`app '${appId}' already has ${this.options.maxPerApp} webhooks`);

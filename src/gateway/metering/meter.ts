@@ -153,16 +153,27 @@ export class Meter {
     this.deltas = new Map();
     const dirty = this.pendingDirty;
     this.pendingDirty = new Set();
-    const ops: ({ type: 'put'; key: string; value: string } | { type: 'del'; key: string })[] = [];
-    for (const [key, delta] of deltas) {
-      const stored = await this.options.db.get(key);
-      ops.push({ type: 'put', key, value: JSON.stringify(usageToJson(addUsage(stored === undefined ? emptyUsage() : usageFromJson(stored), delta))) });
+    try {
+      const ops: ({ type: 'put'; key: string; value: string } | { type: 'del'; key: string })[] = [];
+      for (const [key, delta] of deltas) {
+        const stored = await this.options.db.get(key);
+        ops.push({ type: 'put', key, value: JSON.stringify(usageToJson(addUsage(stored === undefined ? emptyUsage() : usageFromJson(stored), delta))) });
+      }
+      for (const key of dirty) {
+        const tx = this.pending.get(key);
+        ops.push(tx ? { type: 'put', key, value: JSON.stringify(tx) } : { type: 'del', key });
+      }
+      if (ops.length > 0) await this.options.db.batch(ops);
+    } catch (err) {
+      // Nothing was written (one batch): the counts go back, merged with any counted meanwhile,
+      // for the next flush to write; dropping them would lose metered usage (review L8).
+      for (const [key, delta] of deltas) {
+        const newer = this.deltas.get(key);
+        this.deltas.set(key, newer ? addUsage(newer, delta) : delta);
+      }
+      for (const key of dirty) this.pendingDirty.add(key);
+      throw err;
     }
-    for (const key of dirty) {
-      const tx = this.pending.get(key);
-      ops.push(tx ? { type: 'put', key, value: JSON.stringify(tx) } : { type: 'del', key });
-    }
-    if (ops.length > 0) await this.options.db.batch(ops);
   }
 
   /** Credits the gas of pending transactions that committed; forgets those waited for too long. */

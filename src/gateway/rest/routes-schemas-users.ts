@@ -17,10 +17,11 @@ export const txSchema = {
   response: {
     200: {
       type: 'object',
-      required: ['hash', 'status', 'height', 'index', 'raw', 'from', 'nonce'],
+      required: ['hash', 'status', 'result', 'height', 'index', 'raw', 'from', 'nonce'],
       properties: {
         hash,
-        status: { type: 'string', enum: ['pending', 'committed'] },
+        status: { type: 'string', enum: ['pending', 'committed', 'failed'], description: 'failed: in a block, but the tx failed (result.code says why; result.executed false: it changed nothing)' },
+        result: { anyOf: [{ type: 'object', required: ['ok', 'code', 'executed'], properties: { ok: { type: 'boolean' }, code: { type: 'string' }, executed: { type: 'boolean' } } }, { type: 'null' }] },
         height: { type: ['integer', 'null'] },
         index: { type: ['integer', 'null'], description: 'position in the BSN block (the txs of GET blocks/:height)' },
         raw: hex('the raw transaction'),

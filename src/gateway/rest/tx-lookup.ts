@@ -1,7 +1,8 @@
 import { Transaction } from 'ethers';
 import { decodeBlock } from '../../chain/index.js';
+import { decode, encode, expectArray, expectString } from '../../codec/index.js';
 import { decodeKvTx, EvmApplication, type DecodedKvTx } from '../../execution/index.js';
-import type { CityNode } from '../../node/index.js';
+import type { CityNode, HostedChain } from '../../node/index.js';
 import type { EvmChainView } from '../jsonrpc/chain-view.js';
 import type { GatewayStore } from '../store.js';
 import { RestUnknownAppError } from './routes-errors.js';
@@ -14,9 +15,19 @@ import { KvTxIndex } from './tx-index.js';
  * on kv apps (src/gateway/rest/tx-index.ts; pending: the mempool, keyed by the same hash).
  */
 
+/** The result of a tx in its block: `executed` false when it was included but changed nothing. */
+export interface TxResultView {
+  readonly ok: boolean;
+  readonly code: string;
+  readonly executed: boolean;
+}
+
 export interface TxView {
   readonly hash: string;
-  readonly status: 'pending' | 'committed';
+  /** committed: in a block and succeeded; failed: in a block, but it failed (`result` says why); pending: in the mempool. */
+  readonly status: 'pending' | 'committed' | 'failed';
+  /** null while pending. */
+  readonly result: TxResultView | null;
   readonly height: number | null;
   readonly index: number | null;
   /** The raw transaction, 0x-hex. */
@@ -50,7 +61,8 @@ export class TxLookup {
     const receipt = await view.receipt(hash);
     if (receipt) {
       const raw = (await view.block(receipt.height))?.txs[receipt.index];
-      return raw && evmTx(raw, hex(receipt.from), { height: receipt.height, index: receipt.index });
+      // A receipt means it ran: a revert or running out of gas still bumped the nonce and charged gas.
+      return raw && evmTx(raw, hex(receipt.from), { height: receipt.height, index: receipt.index, result: { ok: receipt.status === 1, code: receipt.code, executed: true } });
     }
     const pending = view.pending.get(hex(hash));
     if (!pending || !view.inMempool(pending.poolHash)) return undefined;
@@ -65,18 +77,33 @@ export class TxLookup {
     if (position) {
       const bytes = await chain.store.block(position.height);
       const raw = bytes && decodeBlock(bytes).txs[position.index];
-      return raw && kvTx(raw, hash, position);
+      return raw && kvTx(raw, hash, { ...position, result: await kvResult(chain, position) });
     }
     const pending = chain.mempool.get(Buffer.from(hash).toString('hex'));
     return pending && kvTx(pending, hash, undefined);
   }
 }
 
-function place(at: { height: number; index: number } | undefined): Pick<TxView, 'status' | 'height' | 'index'> {
-  return at ? { status: 'committed', height: at.height, index: at.index } : { status: 'pending', height: null, index: null };
+interface Placed {
+  readonly height: number;
+  readonly index: number;
+  readonly result: TxResultView;
 }
 
-function evmTx(raw: Uint8Array, from: string, at: { height: number; index: number } | undefined): TxView {
+function place(at: Placed | undefined): Pick<TxView, 'status' | 'result' | 'height' | 'index'> {
+  if (!at) return { status: 'pending', result: null, height: null, index: null };
+  return { status: at.result.ok ? 'committed' : 'failed', result: at.result, height: at.height, index: at.index };
+}
+
+/** A committed kv tx's result, as the kv state machine recorded it. */
+async function kvResult(chain: HostedChain, at: { height: number; index: number }): Promise<TxResultView> {
+  const answer = await chain.app.query('result', encode([at.height, at.index]));
+  if (answer.value === undefined) return { ok: true, code: 'OK', executed: true };
+  const [ok, code, executed] = expectArray(decode(answer.value), '$', 3);
+  return { ok: ok === true, code: expectString(code, '$[1]'), executed: executed === true };
+}
+
+function evmTx(raw: Uint8Array, from: string, at: Placed | undefined): TxView {
   const tx = Transaction.from(hex(raw));
   return {
     hash: tx.hash!,
@@ -88,7 +115,7 @@ function evmTx(raw: Uint8Array, from: string, at: { height: number; index: numbe
   };
 }
 
-function kvTx(raw: Uint8Array, hash: Uint8Array, at: { height: number; index: number } | undefined): TxView {
+function kvTx(raw: Uint8Array, hash: Uint8Array, at: Placed | undefined): TxView {
   let tx: DecodedKvTx;
   try {
     tx = decodeKvTx(raw);
