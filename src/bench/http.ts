@@ -10,6 +10,8 @@ import https from 'node:https';
 export interface HttpAnswer {
   readonly status: number;
   readonly body: string;
+  /** A BSN gateway's identity (its x-bsn-gateway header), what signed REST requests must name. */
+  readonly gateway?: string;
 }
 
 /** A transport failure: nothing came back (refused, reset, timeout). */
@@ -54,7 +56,8 @@ export class HttpClient {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          const gateway = res.headers['x-bsn-gateway'];
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ...(typeof gateway === 'string' && { gateway }) }));
           res.on('error', (e: NodeJS.ErrnoException) => reject(new TransportError(e.message, e.code)));
         },
       );

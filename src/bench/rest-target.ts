@@ -33,6 +33,8 @@ class RequestSigner {
   private readonly certHash: Uint8Array;
   private readonly certB64: string;
   byId = false;
+  /** The gateway's identity, signed into each request (docs/gateway-auth.md); learnt from its first answer. */
+  gateway = '';
 
   constructor(target: RestSpec) {
     let certPem: string;
@@ -54,7 +56,7 @@ class RequestSigner {
     const nonce = randomBytes(16);
     const timestamp = Date.now();
     const bodyHash = this.suite.hash(body === undefined ? new Uint8Array(0) : Buffer.from(body));
-    const message = canonicalRequestBytes({ method, path, appId, bodyHash, timestamp, nonce, certHash: this.certHash });
+    const message = canonicalRequestBytes({ gateway: this.gateway, method, path, appId, bodyHash, timestamp, nonce, certHash: this.certHash });
     return {
       'x-bsn-timestamp': String(timestamp),
       'x-bsn-nonce': nonce.toString('hex'),
@@ -110,6 +112,11 @@ export class RestTarget implements BenchTarget {
     try {
       // Block 1 may not exist yet: REST_NOT_FOUND still proves the app, the route and the signature.
       answer = await this.request(this.http, 'GET', `/apps/${this.app}/blocks/1`);
+      // Every answer names the gateway; a request signed for another one is refused, so sign again.
+      if (answer.gateway !== undefined && answer.gateway !== this.signer.gateway) {
+        this.signer.gateway = answer.gateway;
+        answer = await this.request(this.http, 'GET', `/apps/${this.app}/blocks/1`);
+      }
     } catch (err) {
       throw new BenchTargetUnreachableError(`cannot reach the BSN gateway ${this.url}: ${err instanceof TransportError ? (err.errno ?? err.message) : (err as Error).message}`);
     }

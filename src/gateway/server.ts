@@ -1,4 +1,8 @@
 import fastifyWebsocket from '@fastify/websocket';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket as NetSocket } from 'node:net';
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { CityNode } from '../node/index.js';
@@ -8,7 +12,11 @@ import { RPC_CODE } from './jsonrpc/errors.js';
 import { createJsonRpcHandler, DEFAULT_JSONRPC_LIMITS, type JsonRpcHandler, type JsonRpcLimits } from './jsonrpc/handler.js';
 import type { RequestAuthenticator } from './rest/auth.js';
 import { registerRestRoutes, type RestRoutesOptions } from './rest/routes.js';
-import { registerRestDocs, restAuthenticatorFromConfig } from './rest/routes-openapi.js';
+import { GATEWAY_ID_HEADER } from './rest/canonical.js';
+import { StoreNonceJournal } from './rest/nonce-journal.js';
+import { gatewayIdOf, registerRestDocs, restAuthenticatorFromConfig } from './rest/routes-openapi.js';
+import { trafficLimits, type TrafficLimits, type TrafficLimitsInput } from './traffic/limits.js';
+import { CLOSE_POLICY, SocketGuards, type GuardedSocket } from './traffic/ws-guard.js';
 import { registerEvents, type EventsOptions } from './events/index.js';
 import { accessHook } from './rest/access.js';
 import { openUserServices, usersOptionsFromConfig } from './users/index.js';
@@ -42,11 +50,19 @@ export interface GatewayOptions {
   readonly quotas?: QuotaConfig;
   /** ms between flushes of the usage meter to the store; 5 s by default. */
   readonly meterFlushMs?: number;
+  /** Per-IP and per-caller limits, timeouts, connection and WebSocket caps; the node config's `gateway.limits` when absent. */
+  readonly traffic?: TrafficLimitsInput;
+  /** Serve HTTPS (PEM text); the node config's `gateway.tls` when absent. */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 export interface Gateway {
   /** host:port actually listened on. */
   readonly address: string;
+  /** What signed REST requests name as their gateway (also sent as the x-bsn-gateway header). */
+  readonly id: string;
+  /** Whether it serves HTTPS / WSS. */
+  readonly tls: boolean;
   /** The JSON-RPC URL of one app chain. */
   rpcUrl(chainId: string, scheme?: 'http' | 'ws'): string;
   close(): Promise<void>;
@@ -58,16 +74,6 @@ interface ChainEndpoint {
   readonly poller: CommitPoller;
 }
 
-/** The part of a ws WebSocket the gateway uses (the `ws` package ships no types here). */
-interface Socket {
-  readonly readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  on(event: 'message', listener: (data: Buffer | string) => void): void;
-  on(event: 'close', listener: () => void): void;
-}
-
-const OPEN = 1;
 const isRpcPath = (url: string): boolean => /^\/apps\/[^/?]*\/rpc(\?|$)/.test(url);
 /** The REST error code of a status fastify answered before any REST route ran. */
 const restCodeOf = (status: number): string =>
@@ -94,9 +100,13 @@ export async function startGateway(node: CityNode, options: GatewayOptions): Pro
     return endpoints.get(chainId) ?? undefined;
   };
 
+  const traffic = trafficLimits(options.traffic ?? node.config.gateway?.limits);
+  const tls = options.tls ?? tlsFromConfig(node.config.gateway?.tls, node.config.tls.chain);
+  const guards = new SocketGuards(traffic.ws);
   // Unknown body fields are refused, not silently dropped (fastify's default), by the REST schemas.
   const app: FastifyInstance = Fastify({
     logger: false,
+    serverFactory: (handler) => makeServer(handler, traffic, tls),
     bodyLimit: limits.maxRequestBytes,
     ajv: { customOptions: { removeAdditional: false } },
     // A URL fastify cannot decode never reaches a route; it gets the same error shape as the rest.
@@ -117,10 +127,14 @@ export async function startGateway(node: CityNode, options: GatewayOptions): Pro
   await app.register(fastifyWebsocket, { options: { maxPayload: limits.maxRequestBytes } });
   // Root hooks: after the WebSocket plugin's (it must mark upgrades before a quota answers one,
   // or the refused socket is never closed), before the route plugins, which inherit them.
-  const accounting = await installAccounting(app, { node, store, onError, quotas: options.quotas ?? node.config.gateway?.quotas, ...(options.meterFlushMs !== undefined && { meterFlushMs: options.meterFlushMs }) });
-  if (options.rest) {
+  const authenticator = options.rest ? (options.rest.authenticator ?? restAuthenticatorFromConfig(node.config)) : undefined;
+  const gatewayId = authenticator?.gateway ?? gatewayIdOf(node.config);
+  // Every answer names the gateway, so a client learns what to sign from its first request.
+  app.addHook('onRequest', async (_req, reply) => void reply.header(GATEWAY_ID_HEADER, gatewayId));
+  const accounting = await installAccounting(app, { node, store, onError, traffic, quotas: options.quotas ?? node.config.gateway?.quotas, ...(options.meterFlushMs !== undefined && { meterFlushMs: options.meterFlushMs }) });
+  if (options.rest && authenticator) {
+    await authenticator.useJournal(new StoreNonceJournal(store.sublevel('nonces')));
     await registerRestDocs(app);
-    const authenticator = options.rest.authenticator ?? restAuthenticatorFromConfig(node.config);
     // One set of user and API-key registries, so that every route group refuses the same deleted
     // users and takes the same API keys (docs/gateway-users.md).
     const usersConfig = node.config.gateway?.users;
@@ -129,7 +143,7 @@ export async function startGateway(node: CityNode, options: GatewayOptions): Pro
     await registerRestRoutes(app, { node, authenticator, onError, store, services, ...(options.rest.maxBodyBytes !== undefined && { maxBodyBytes: options.rest.maxBodyBytes }) });
     // WebSocket events and webhooks (docs/gateway-events.md); the webhook dispatcher stops when the app closes, before the store.
     const events = options.events ?? eventsOptionsFromConfig(node.config.gateway?.events);
-    await registerEvents(app, { node, authenticator, access, store, onError, ...(events && { options: events }) });
+    await registerEvents(app, { node, authenticator, access, store, onError, guards, stillAuthorized: (identity) => !services.registry.isDeleted(identity.fingerprint) && authenticator.stillValid(identity), ...(events && { options: events }), ...(services.vault && { vault: services.vault }) });
     await accounting.registerUsageRoute(authenticator, access);
   }
 
@@ -141,27 +155,36 @@ export async function startGateway(node: CityNode, options: GatewayOptions): Pro
     // A plain GET (no Upgrade) is not an endpoint: JSON-RPC over HTTP is POST.
     handler: async (req, reply) => reply.code(endpoint(req.params.chainId) ? 405 : 404).send(endpoint(req.params.chainId) ? rpcError(RPC_CODE.invalidRequest, 'use POST, or a WebSocket upgrade') : unknownChain(req.params.chainId)),
     wsHandler: (raw, req) => {
-      const socket = raw as unknown as Socket;
+      const socket = raw as unknown as GuardedSocket;
       const ep = endpoint(req.params.chainId);
       if (!ep) {
         socket.send(JSON.stringify(unknownChain(req.params.chainId)));
         socket.close(4404, 'unknown app chain');
         return;
       }
-      const push = (message: string) => {
-        if (socket.readyState === OPEN) socket.send(message);
-      };
+      const guard = guards.admit(socket, req.ip);
+      if (!guard) return;
+      // Bounded: a client that does not read is closed, not buffered for (H4(b)).
+      const push = (message: string) => guard.send(message);
       const subs = new SocketSubscriptions(ep.poller, push);
       const handler = createJsonRpcHandler(ep.view, { limits, onInternalError: (_m, e) => onError(e), extraMethods: subs.methods(), hooks: accounting.rpcHooks });
       const context = accounting.rpcContext(req, 'ws');
-      // Answers in request order, one at a time, like the HTTP batch.
+      // Answers in request order, one at a time, like the HTTP batch; at most maxPendingMessages wait.
       let tail: Promise<void> = Promise.resolve();
+      let pending = 0;
       socket.on('message', (data) => {
-        tail = tail.then(async () => {
-          const response = await handler(typeof data === 'string' ? data : data.toString('utf8'), context);
-          if (response !== undefined) push(JSON.stringify(response));
-          await subs.greet(ep.view);
-        }).catch(onError);
+        if (guard.isClosed) return;
+        if (pending >= traffic.ws.maxPendingMessages) return guard.end(CLOSE_POLICY, `more than ${traffic.ws.maxPendingMessages} requests waiting`, true);
+        pending += 1;
+        tail = tail
+          .then(async () => {
+            if (guard.isClosed) return;
+            const response = await handler(typeof data === 'string' ? data : data.toString('utf8'), context);
+            if (response !== undefined) push(JSON.stringify(response));
+            await subs.greet(ep.view);
+          })
+          .catch(onError)
+          .finally(() => void (pending -= 1));
       });
       socket.on('close', () => subs.close());
     },
@@ -181,12 +204,55 @@ export async function startGateway(node: CityNode, options: GatewayOptions): Pro
   const address = `${host}:${typeof addr === 'object' && addr ? addr.port : port}`;
   return {
     address,
-    rpcUrl: (chainId, scheme = 'http') => `${scheme}://${address}/apps/${encodeURIComponent(chainId)}/rpc`,
+    id: gatewayId,
+    tls: tls !== undefined,
+    rpcUrl: (chainId, scheme = 'http') => `${tls ? `${scheme}s` : scheme}://${address}/apps/${encodeURIComponent(chainId)}/rpc`,
     close: async () => {
       for (const ep of endpoints.values()) ep?.poller.stop();
+      guards.closeAll();
       await app.close();
       await accounting.close();
       await store.close();
     },
   };
+}
+
+type GatewayTlsConfig = NonNullable<CityNode['config']['gateway']>['tls'];
+
+/** The gateway's certificate (its chain appended, the node's operator CA by default) and key, from the node config. */
+function tlsFromConfig(c: GatewayTlsConfig, nodeChain: readonly string[]): { cert: string; key: string } | undefined {
+  if (!c) return undefined;
+  const chain = (c.chain ?? nodeChain).map((f) => readFileSync(f, 'utf8'));
+  return { cert: [readFileSync(c.cert, 'utf8'), ...chain].join('\n'), key: readFileSync(c.key, 'utf8') };
+}
+
+/**
+ * The HTTP(S) server under fastify, with the timeouts and connection caps of M12: the whole
+ * request must arrive within `requestTimeoutMs` (a slow body is cut off), an idle connection is
+ * closed, and connections are capped in all and per IP.
+ */
+function makeServer(handler: http.RequestListener, traffic: TrafficLimits, tls: { cert: string; key: string } | undefined): http.Server {
+  const options: http.ServerOptions = {
+    requestTimeout: traffic.requestTimeoutMs,
+    headersTimeout: Math.min(traffic.headersTimeoutMs, traffic.requestTimeoutMs),
+    keepAliveTimeout: traffic.keepAliveTimeoutMs,
+    // Node checks the two timeouts above only this often (30 s by default).
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(traffic.requestTimeoutMs / 4))),
+  };
+  const server: http.Server = tls ? https.createServer({ ...options, cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, handler) : http.createServer(options, handler);
+  server.setTimeout(traffic.idleTimeoutMs);
+  server.maxConnections = traffic.maxConnections;
+  const perIp = new Map<string, number>();
+  server.on('connection', (socket: NetSocket) => {
+    const ip = socket.remoteAddress ?? '';
+    const n = perIp.get(ip) ?? 0;
+    if (n >= traffic.maxConnectionsPerIp) return void socket.destroy();
+    perIp.set(ip, n + 1);
+    socket.once('close', () => {
+      const left = (perIp.get(ip) ?? 1) - 1;
+      if (left > 0) perIp.set(ip, left);
+      else perIp.delete(ip);
+    });
+  });
+  return server;
 }

@@ -23,7 +23,7 @@ test('gateway.events in the node config: webhooks only to the allowed hosts', { 
   const create = async (url: string) => {
     const body = Buffer.from(JSON.stringify({ url, type: 'blocks' }));
     const p = '/apps/kv/webhooks';
-    const headers = signRequest({ method: 'POST', path: p, body, appId: 'kv', certPem: admin.certPem, privateKey: admin.privateKey });
+    const headers = signRequest({ gateway: gateway.id, method: 'POST', path: p, body, appId: 'kv', certPem: admin.certPem, privateKey: admin.privateKey });
     const res = await fetch(`http://${gateway.address}${p}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
     return { status: res.status, json: (await res.json()) as { error?: { code: string }; id?: string } };
   };

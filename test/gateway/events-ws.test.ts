@@ -54,9 +54,10 @@ class Client {
     });
   }
 
-  static async open(base: string, appId: string, caller: Caller | undefined): Promise<Client> {
+  static async open(gateway: { readonly address: string; readonly id: string }, appId: string, caller: Caller | undefined): Promise<Client> {
+    const base = gateway.address;
     const reqPath = `/apps/${appId}/events`;
-    const headers = caller ? signRequest({ method: 'GET', path: reqPath, appId, certPem: caller.certPem, privateKey: caller.keyPem }) : {};
+    const headers = caller ? signRequest({ gateway: gateway.id, method: 'GET', path: reqPath, appId, certPem: caller.certPem, privateKey: caller.keyPem }) : {};
     const ws = new WebSocket(`ws://${base}${reqPath}`, { headers });
     await new Promise<void>((resolve, reject) => {
       ws.on('open', resolve);
@@ -116,7 +117,7 @@ test('WebSocket events: blocks and logs with filters and backfill, typed errors,
   await t.test('block events: backfill from fromHeight, then live, in order', async () => {
     const h1 = await kvPut('a');
     const h2 = await kvPut('b');
-    const client = await Client.open(gateway.address, 'kv', alice);
+    const client = await Client.open(gateway, 'kv', alice);
     t.after(() => client.ws.close());
     client.send({ op: 'subscribe', id: 'heads', type: 'blocks', fromHeight: h1 });
     assert.deepEqual(await client.next(), { op: 'subscribed', id: 'heads', fromHeight: h1 });
@@ -140,7 +141,7 @@ test('WebSocket events: blocks and logs with filters and backfill, typed errors,
     const h1 = await emit(A, 1);
     await emit(B, 2);
     await emit(A, 2);
-    const client = await Client.open(gateway.address, 'evm', evan);
+    const client = await Client.open(gateway, 'evm', evan);
     t.after(() => client.ws.close());
     client.send({ op: 'subscribe', id: 'a', type: 'logs', filter: { address: A }, fromHeight: h1 });
     client.send({ op: 'subscribe', id: 't2', type: 'logs', filter: { topics: [topic(2)] }, fromHeight: h1 });
@@ -173,7 +174,7 @@ test('WebSocket events: blocks and logs with filters and backfill, typed errors,
   });
 
   await t.test('malformed messages get typed errors and the socket keeps working', async () => {
-    const client = await Client.open(gateway.address, 'kv', alice);
+    const client = await Client.open(gateway, 'kv', alice);
     t.after(() => client.ws.close());
     const expect = async (message: unknown, code: string) => {
       client.send(message);
@@ -209,11 +210,11 @@ test('WebSocket events: blocks and logs with filters and backfill, typed errors,
   });
 
   await t.test('the upgrade is authenticated like a signed GET', async () => {
-    await assert.rejects(Client.open(gateway.address, 'kv', undefined), /HTTP 401/);
-    await assert.rejects(Client.open(gateway.address, 'evm', alice), /HTTP 403/);
-    await assert.rejects(Client.open(gateway.address, 'nope', alice), /HTTP 404/);
+    await assert.rejects(Client.open(gateway, 'kv', undefined), /HTTP 401/);
+    await assert.rejects(Client.open(gateway, 'evm', alice), /HTTP 403/);
+    await assert.rejects(Client.open(gateway, 'nope', alice), /HTTP 404/);
     const reqPath = '/apps/kv/events';
-    const plain = await fetch(`http://${gateway.address}${reqPath}`, { headers: signRequest({ method: 'GET', path: reqPath, appId: 'kv', certPem: alice.certPem, privateKey: alice.keyPem }) });
+    const plain = await fetch(`http://${gateway.address}${reqPath}`, { headers: signRequest({ gateway: gateway.id, method: 'GET', path: reqPath, appId: 'kv', certPem: alice.certPem, privateKey: alice.keyPem }) });
     assert.equal(plain.status, 426);
     assert.equal(((await plain.json()) as { error: { code: string } }).error.code, 'EVENTS_UPGRADE_REQUIRED');
   });

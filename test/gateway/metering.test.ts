@@ -55,7 +55,7 @@ test('metering: requests, bytes, transactions and gas per app and caller, persis
 
   const send = async (caller: Caller | undefined, method: string, reqPath: string, body?: unknown) => {
     const text = body === undefined ? undefined : JSON.stringify(body);
-    const headers = { ...(caller && signRequest({ method, path: reqPath, ...(text !== undefined && { body: text }), appId: reqPath.split('/')[2]!, certPem: caller.certPem, privateKey: caller.keyPem })), ...(text !== undefined && { 'content-type': 'application/json' }) };
+    const headers = { ...(caller && signRequest({ gateway: gateway.id, method, path: reqPath, ...(text !== undefined && { body: text }), appId: reqPath.split('/')[2]!, certPem: caller.certPem, privateKey: caller.keyPem })), ...(text !== undefined && { 'content-type': 'application/json' }) };
     const response = await fetch(`http://${gateway.address}${reqPath}`, { method, headers, ...(text !== undefined && { body: text }) });
     const answer = await response.text();
     if (caller === evan) {

@@ -47,6 +47,9 @@ test('quotas: requests per second and transactions per day, over REST, JSON-RPC 
     listen: '127.0.0.1:0',
     rest: {},
     quotas: { default: { txPerDay: 1000 }, apps: { kv: { requestsPerSecond: 1, burst: 3 }, evm: { txPerDay: 3 }, evm2: { requestsPerSecond: 1, burst: 2 } } },
+    // No share kept for signed callers here, so anonymous JSON-RPC sees the whole budget
+    // (the share is tested in traffic-limits.test.ts).
+    traffic: { authenticatedShare: 0 },
   };
   let gateway = await startGateway(node, options);
   t.after(() => gateway.close());
@@ -55,7 +58,7 @@ test('quotas: requests per second and transactions per day, over REST, JSON-RPC 
 
   const send = async (caller: { certPem: string; keyPem: string }, method: string, reqPath: string, body?: unknown): Promise<Reply> => {
     const text = body === undefined ? undefined : JSON.stringify(body);
-    const headers = { ...signRequest({ method, path: reqPath, ...(text !== undefined && { body: text }), appId: reqPath.split('/')[2]!, certPem: caller.certPem, privateKey: caller.keyPem }), ...(text !== undefined && { 'content-type': 'application/json' }) };
+    const headers = { ...signRequest({ gateway: gateway.id, method, path: reqPath, ...(text !== undefined && { body: text }), appId: reqPath.split('/')[2]!, certPem: caller.certPem, privateKey: caller.keyPem }), ...(text !== undefined && { 'content-type': 'application/json' }) };
     const response = await fetch(`http://${gateway.address}${reqPath}`, { method, headers, ...(text !== undefined && { body: text }) });
     return { status: response.status, retryAfter: response.headers.get('retry-after'), json: (await response.json()) as Reply['json'] };
   };
@@ -72,12 +75,13 @@ test('quotas: requests per second and transactions per day, over REST, JSON-RPC 
     assert.equal(refused.status, 429, JSON.stringify(refused.json));
     assert.equal(refused.json.error?.code, 'QUOTA_REQUESTS_PER_SECOND');
     assert.equal(refused.retryAfter, '1');
-    // Unsigned requests take a token too: the quota guards the gateway before any signature check.
-    assert.equal((await fetch(`http://${gateway.address}/apps/kv/blocks/1`)).status, 429);
+    // Unsigned REST requests are refused by authentication and take no token of the app (M3):
+    // they cannot use up the budget of its signed callers. Per-IP limits bound them instead.
+    assert.equal((await fetch(`http://${gateway.address}/apps/kv/blocks/1`)).status, 401);
     await sleep(Number(refused.retryAfter) * 1000);
     assert.equal((await send(alice, 'GET', '/apps/kv/state/0x00')).status, 200);
     const metrics = (await node.metrics.render()).body;
-    assert.match(metrics, /^bsn_gateway_quota_refusals_total\{app="kv",quota="QUOTA_REQUESTS_PER_SECOND"\} 2$/m);
+    assert.match(metrics, /^bsn_gateway_quota_refusals_total\{app="kv",quota="QUOTA_REQUESTS_PER_SECOND"\} 1$/m);
     // Other apps are not affected.
     assert.equal((await send(evan, 'GET', '/apps/evm/blocks/0')).status, 400);
   });

@@ -45,7 +45,7 @@ test('API keys: admin-made, read-only, per app, revocable', { timeout: 180_000 }
   const gateway = await startGateway(node, { listen: '127.0.0.1:0', storeDir, rest: { users: { caDir: path.join(pki.dir, 'op1'), caPassphrase: PASSPHRASE, vaultSecret: 'v', scryptN: 1 << 14 } } });
   let closed = false;
   t.after(() => (closed ? undefined : gateway.close()));
-  const send = restClient(`http://${gateway.address}`);
+  const send = restClient(`http://${gateway.address}`, gateway.id);
   const kvAdmin = await issueCaller(pki, 'kv-admin', 'org', 'kv');
   const evmAdmin = await issueCaller(pki, 'evm-admin', 'org', 'evm');
   const kvUser = await issueCaller(pki, 'kv-user', 'user', 'kv');

@@ -9,6 +9,7 @@ import { AuthError, authenticate, keepRawBody, RequestAuthenticator, signRequest
 import { makeTestPki, type TestPki } from '../support/network-pki.js';
 
 const PASSPHRASE = 'correct horse battery staple'; // the one test/support/network-pki.ts uses
+const GW = 'gw1';
 
 /** A user certificate bound to `app` (TestPki.issue makes unbound ones). */
 async function issueUser(pki: TestPki, name: string, app: string | undefined, options: { now?: Date; days?: number } = {}) {
@@ -30,7 +31,7 @@ test('REST request authentication', { timeout: 120_000 }, async (t) => {
     foreign.cleanup();
   });
   let now = Date.now();
-  const authenticator = new RequestAuthenticator({
+  const authenticator = new RequestAuthenticator({ gateway: GW, startedAt: 0,
     rootPem: pki.rootPem,
     intermediatePems: [pki.operatorPem],
     crlPems: await pki.crls(),
@@ -56,12 +57,13 @@ test('REST request authentication', { timeout: 120_000 }, async (t) => {
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   t.after(() => app.close());
 
-  const send = async (caller: Caller, options: { method?: string; path?: string; signedPath?: string; body?: string; signedBody?: string; appId?: string; at?: number; nonce?: Uint8Array; headers?: Record<string, string> } = {}) => {
+  const send = async (caller: Caller, options: { method?: string; path?: string; signedPath?: string; body?: string; signedBody?: string; appId?: string; at?: number; nonce?: Uint8Array; headers?: Record<string, string>; gateway?: string } = {}) => {
     const method = options.method ?? 'POST';
     const reqPath = options.path ?? '/apps/demo/echo?x=1';
     const body = method === 'GET' ? undefined : (options.body ?? '{"hello":"world"}');
     const headers = {
       ...signRequest({
+        gateway: options.gateway ?? GW,
         method,
         path: options.signedPath ?? reqPath,
         body: options.signedBody ?? body,
@@ -98,7 +100,7 @@ test('REST request authentication', { timeout: 120_000 }, async (t) => {
   });
 
   await t.test('a known certificate can be named by its id', async () => {
-    const headers = signRequest({ method: 'GET', path: '/apps/demo/info', appId: 'demo', certPem: alice.certPem, privateKey: alice.keyPem, now, certById: true });
+    const headers = signRequest({ gateway: GW, method: 'GET', path: '/apps/demo/info', appId: 'demo', certPem: alice.certPem, privateKey: alice.keyPem, now, certById: true });
     assert.equal(headers[AUTH_HEADERS.cert], undefined);
     const response = await fetch(`${base}/apps/demo/info`, { headers });
     assert.equal(response.status, 200);
@@ -114,8 +116,8 @@ test('REST request authentication', { timeout: 120_000 }, async (t) => {
     await expectError(send(alice, { signedPath: '/apps/demo/echo' }), 401, 'AUTH_BAD_SIGNATURE');
     await expectError(send(alice, { appId: 'other' }), 401, 'AUTH_BAD_SIGNATURE');
     // Alice's signature with Bob's certificate: the key does not match.
-    const signed = signRequest({ method: 'POST', path: '/apps/demo/echo', body: '{}', appId: 'demo', certPem: alice.certPem, privateKey: alice.keyPem, now });
-    const forged = { ...signed, [AUTH_HEADERS.cert]: signRequest({ method: 'GET', path: '/', appId: 'demo', certPem: bob.certPem, privateKey: bob.keyPem, now })[AUTH_HEADERS.cert] as string };
+    const signed = signRequest({ gateway: GW, method: 'POST', path: '/apps/demo/echo', body: '{}', appId: 'demo', certPem: alice.certPem, privateKey: alice.keyPem, now });
+    const forged = { ...signed, [AUTH_HEADERS.cert]: signRequest({ gateway: GW, method: 'GET', path: '/', appId: 'demo', certPem: bob.certPem, privateKey: bob.keyPem, now })[AUTH_HEADERS.cert] as string };
     const response = await fetch(`${base}/apps/demo/echo`, { method: 'POST', body: '{}', headers: { ...forged, 'content-type': 'application/json' } });
     assert.equal(response.status, 401);
   });
@@ -166,9 +168,9 @@ test('REST request authentication', { timeout: 120_000 }, async (t) => {
   });
 
   await t.test('the nonce store is bounded and evicts by timestamp', async () => {
-    const small = new RequestAuthenticator({ rootPem: pki.rootPem, intermediatePems: [pki.operatorPem], clock: () => now, nonceCapacity: 2, windowMs: 1000 });
+    const small = new RequestAuthenticator({ gateway: GW, startedAt: 0, rootPem: pki.rootPem, intermediatePems: [pki.operatorPem], clock: () => now, nonceCapacity: 2, windowMs: 1000 });
     const verify = (at: number) =>
-      small.verify({ method: 'GET', path: '/x', appId: 'demo', headers: signRequest({ method: 'GET', path: '/x', appId: 'demo', certPem: alice.certPem, privateKey: alice.keyPem, now: at }) });
+      small.verify({ method: 'GET', path: '/x', appId: 'demo', headers: signRequest({ gateway: GW, method: 'GET', path: '/x', appId: 'demo', certPem: alice.certPem, privateKey: alice.keyPem, now: at }) });
     verify(now);
     verify(now - 900);
     assert.throws(() => verify(now), (err: unknown) => err instanceof AuthError && err.code === 'AUTH_BUSY' && err.httpStatus === 503);
@@ -178,7 +180,7 @@ test('REST request authentication', { timeout: 120_000 }, async (t) => {
   });
 
   await t.test('random header values only ever give a typed 4xx', async () => {
-    const valid = signRequest({ method: 'POST', path: '/apps/demo/echo', body: '{}', appId: 'demo', certPem: alice.certPem, privateKey: alice.keyPem, now });
+    const valid = signRequest({ gateway: GW, method: 'POST', path: '/apps/demo/echo', body: '{}', appId: 'demo', certPem: alice.certPem, privateKey: alice.keyPem, now });
     const names = Object.keys(valid).concat(AUTH_HEADERS.certId);
     const value = fc.oneof(fc.string({ maxLength: 80 }), fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), maxLength: 140 }), fc.base64String({ maxLength: 200 }), fc.constantFrom(...Object.values(valid)));
     const headers = fc.dictionary(fc.constantFrom(...names), fc.option(value, { nil: undefined }));
@@ -213,10 +215,10 @@ test('REST request authentication', { timeout: 120_000 }, async (t) => {
 test('an sm2 user authenticates with its SM2 signature and SM3 body hash', { timeout: 60_000 }, async (t) => {
   const pki = await makeTestPki('sm2', 'SM');
   t.after(() => pki.cleanup());
-  const authenticator = new RequestAuthenticator({ rootPem: pki.rootPem, intermediatePems: [pki.operatorPem], crlPems: await pki.crls() });
+  const authenticator = new RequestAuthenticator({ gateway: GW, startedAt: 0, rootPem: pki.rootPem, intermediatePems: [pki.operatorPem], crlPems: await pki.crls() });
   const user = await issueUser(pki, 'li', 'demo');
   const body = '{"amount":1}';
-  const headers = signRequest({ method: 'post', path: '/apps/demo/tx', body, appId: 'demo', certPem: user.certPem, privateKey: user.keyPem });
+  const headers = signRequest({ gateway: GW, method: 'post', path: '/apps/demo/tx', body, appId: 'demo', certPem: user.certPem, privateKey: user.keyPem });
   const result = authenticator.verify({ method: 'POST', path: '/apps/demo/tx', body: Buffer.from(body), appId: 'demo', headers });
   assert.equal(result.suite, 'sm2');
   assert.equal(result.identity.app, 'demo');

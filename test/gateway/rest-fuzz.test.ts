@@ -107,7 +107,7 @@ test('the REST decoders refuse generated bad input with typed 4xx errors, and no
   // The certificate-by-id header needs the gateway to have seen each certificate once.
   for (const [app, caller] of Object.entries(callers)) {
     const p = `/apps/${app}/blocks/1`;
-    await request(gateway.address, { method: 'GET', path: p, headers: signRequest({ method: 'GET', path: p, appId: app, certPem: caller.certPem, privateKey: caller.privateKey }) });
+    await request(gateway.address, { method: 'GET', path: p, headers: signRequest({ gateway: gateway.id, method: 'GET', path: p, appId: app, certPem: caller.certPem, privateKey: caller.privateKey }) });
   }
 
   const sent = fc.record({
@@ -132,7 +132,7 @@ test('the REST decoders refuse generated bad input with typed 4xx errors, and no
       let headers: Record<string, string> = { ...(s.contentType && { 'content-type': s.contentType }) };
       let bodyBytes = s.body ?? undefined;
       if (s.mutation !== 'none') {
-        const signed = signRequest({ method, path: reqPath, ...(bodyBytes && { body: bodyBytes }), appId, certPem: caller.certPem, privateKey: caller.privateKey, certById: s.mutation === 'sign-by-id' });
+        const signed = signRequest({ gateway: gateway.id, method, path: reqPath, ...(bodyBytes && { body: bodyBytes }), appId, certPem: caller.certPem, privateKey: caller.privateKey, certById: s.mutation === 'sign-by-id' });
         headers = { ...headers, ...signed };
         if (s.mutation === 'sign-then-tamper-body') bodyBytes = Buffer.concat([bodyBytes ?? Buffer.alloc(0), Buffer.from(' ')]);
       }

@@ -54,7 +54,7 @@ test('the REST routes of the gateway, signed, against a real node', { timeout: 1
     const text = options.raw ?? (body === undefined ? undefined : JSON.stringify(body));
     const appId = reqPath.split('/')[2]!;
     const headers = {
-      ...(caller && signRequest({ method, path: reqPath, ...(text !== undefined && { body: text }), appId, certPem: caller.certPem, privateKey: caller.keyPem, ...(options.nonce && { nonce: options.nonce }) })),
+      ...(caller && signRequest({ gateway: gateway.id, method, path: reqPath, ...(text !== undefined && { body: text }), appId, certPem: caller.certPem, privateKey: caller.keyPem, ...(options.nonce && { nonce: options.nonce }) })),
       ...(text !== undefined && { 'content-type': 'application/json' }),
     };
     const response = await fetch(base + reqPath, { method, headers, ...(text !== undefined && { body: text }) });

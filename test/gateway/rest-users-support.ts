@@ -36,12 +36,12 @@ export interface SendOptions {
 }
 
 /** A client of one gateway: signs with `caller` (none: unsigned), or sends an API key. */
-export function restClient(base: string) {
+export function restClient(base: string, gateway: string) {
   return async (caller: Caller | undefined, method: string, reqPath: string, body?: unknown, options: SendOptions = {}): Promise<Reply> => {
     const text = options.raw ?? (body === undefined ? undefined : JSON.stringify(body));
     const appId = reqPath.split('/')[2]!;
     const headers: Record<string, string> = {
-      ...(caller && signRequest({ method, path: reqPath, ...(text !== undefined && { body: text }), appId, certPem: caller.certPem, privateKey: caller.keyPem, ...(options.nonce && { nonce: options.nonce }) })),
+      ...(caller && signRequest({ gateway, method, path: reqPath, ...(text !== undefined && { body: text }), appId, certPem: caller.certPem, privateKey: caller.keyPem, ...(options.nonce && { nonce: options.nonce }) })),
       ...(text !== undefined && { 'content-type': 'application/json' }),
       ...(options.apiKey !== undefined && { 'x-api-key': options.apiKey }),
       ...options.headers,

@@ -12,9 +12,18 @@ import { HostedKeyVault, UserRegistry } from '../../src/gateway/users/index.js';
 import { createCsr, encodePem, parseCertificatePem, parseCsrPem, importPkcs8, exportPkcs8 } from '../../src/pki/index.js';
 import { leafSubject } from '../../src/pki/index.js';
 import { startSingleNode } from '../support/single-node.js';
+import { signRequest } from '../../src/gateway/rest/index.js';
+import { createRequire } from 'node:module';
 import { expectError, hexOf, issueCaller, PASSPHRASE, restClient, type Caller } from './rest-users-support.js';
 
 const VAULT_SECRET = 'the vault secret of this test gateway';
+
+interface WsClient {
+  on(event: 'open', listener: () => void): void;
+  on(event: 'close', listener: (code: number) => void): void;
+  on(event: 'error', listener: (err: Error) => void): void;
+}
+const WebSocket = createRequire(import.meta.url)('ws') as new (url: string, options: { headers: Record<string, string> }) => WsClient;
 
 function csrPem(privateKey: ReturnType<ReturnType<typeof getSuite>['generateKeyPair']>['privateKey'], cn = 'whatever the client asks'): string {
   return encodePem('CERTIFICATE REQUEST', createCsr(leafSubject({ kind: 'org', name: cn }), privateKey).der);
@@ -34,9 +43,10 @@ test('gateway users: admin role, own-key and hosted users, deletion, against a r
   t.after(stop);
   const storeDir = path.join(pki.dir, 'gateway-store');
   const users = { caDir: path.join(pki.dir, 'op1'), caPassphrase: PASSPHRASE, vaultSecret: VAULT_SECRET, scryptN: 1 << 14 };
-  let gateway: Gateway | undefined = await startGateway(node, { listen: '127.0.0.1:0', storeDir, rest: { users } });
+  // A short re-check interval: an open events socket of a deleted user is closed (L8(5)).
+  let gateway: Gateway | undefined = await startGateway(node, { listen: '127.0.0.1:0', storeDir, rest: { users }, traffic: { ws: { recheckIntervalMs: 200 } } });
   t.after(() => gateway?.close());
-  let send = restClient(`http://${gateway.address}`);
+  let send = restClient(`http://${gateway.address}`, gateway.id);
 
   const kvAdmin = await issueCaller(pki, 'kv-admin', 'org', 'kv');
   const evmAdmin = await issueCaller(pki, 'evm-admin', 'org', 'evm');
@@ -195,8 +205,17 @@ test('gateway users: admin role, own-key and hosted users, deletion, against a r
 
   await t.test('a deleted user is refused by the gateway although its certificate still chains', async () => {
     assert.equal((await send(dave, 'GET', '/apps/kv/blocks/1')).status, 200);
+    const eventsPath = '/apps/kv/events';
+    const socket = new WebSocket(`ws://${gateway!.address}${eventsPath}`, { headers: signRequest({ gateway: gateway!.id, method: 'GET', path: eventsPath, appId: 'kv', certPem: dave!.certPem, privateKey: dave!.keyPem }) });
+    await new Promise<void>((resolve, reject) => {
+      socket.on('open', () => resolve());
+      socket.on('error', reject);
+    });
+    const socketClosed = new Promise<number>((resolve) => socket.on('close', (code: number) => resolve(code)));
     const deleted = await send(kvAdmin, 'DELETE', '/apps/kv/users/dave');
     assert.equal(deleted.status, 204, JSON.stringify(deleted.json));
+    // Its open events socket goes too, at the next re-check (L8(5)).
+    assert.equal(await socketClosed, 4401);
     const tx = buildKvTx({ chainId: 'kv', privateKey: ownKey, nonce: 1, ops: [{ type: 'put', key: Buffer.from('own'), value: Buffer.from('again') }] });
     expectError(await send(dave, 'POST', '/apps/kv/transactions', { tx: `0x${Buffer.from(tx).toString('hex')}` }), 403, 'USER_DELETED');
     expectError(await send(dave, 'GET', '/apps/kv/blocks/1'), 403, 'USER_DELETED');
@@ -272,7 +291,7 @@ test('gateway users: admin role, own-key and hosted users, deletion, against a r
     }
 
     gateway = await startGateway(node, { listen: '127.0.0.1:0', storeDir, rest: { users } });
-    send = restClient(`http://${gateway.address}`);
+    send = restClient(`http://${gateway.address}`, gateway.id);
     const list = await send(kvAdmin, 'GET', '/apps/kv/users');
     assert.deepEqual((list.json['users'] as { name: string }[]).map((u) => u.name).sort(), ['dave', 'erin', 'once']);
     expectError(await send(dave, 'GET', '/apps/kv/blocks/1'), 403, 'USER_DELETED');
@@ -285,7 +304,7 @@ test('gateway users: admin role, own-key and hosted users, deletion, against a r
   await t.test('without gateway.users, user routes answer 503; the routes are in the OpenAPI document', async () => {
     const bare = await startGateway(node, { listen: '127.0.0.1:0', storeDir: path.join(pki.dir, 'bare-store'), rest: {} });
     try {
-      const bareSend = restClient(`http://${bare.address}`);
+      const bareSend = restClient(`http://${bare.address}`, bare.id);
       expectError(await bareSend(kvAdmin, 'POST', '/apps/kv/users', { name: 'z', mode: 'hosted' }), 503, 'USERS_NOT_CONFIGURED');
       expectError(await bareSend(kvAdmin, 'GET', '/apps/kv/users'), 503, 'USERS_NOT_CONFIGURED');
       expectError(await bareSend(kvUser, 'GET', '/apps/kv/users'), 403, 'AUTH_NOT_APP_ADMIN');

@@ -45,6 +45,8 @@ export interface JsonRpcContext {
   readonly appId: string;
   readonly caller: string;
   readonly transport: 'http' | 'ws';
+  /** The client's address (per-IP limits). */
+  readonly ip?: string;
   /** Set by a hook that refused something for a quota: seconds until it may succeed. */
   retryAfterSeconds?: number;
 }

@@ -1,13 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EvmApplication, evmTxHashHex } from '../../execution/index.js';
 import type { CityNode } from '../../node/index.js';
+import { RPC_CODE } from '../jsonrpc/errors.js';
 import type { JsonRpcContext, JsonRpcErrorObject, JsonRpcHooks } from '../jsonrpc/handler.js';
 import { QuotaError, RPC_LIMIT_EXCEEDED, type QuotaConfig } from '../quota/limits.js';
 import { Quotas, type TxReservation } from '../quota/quotas.js';
 import type { RequestAuthenticator } from '../rest/auth.js';
 import type { AuthHook } from '../rest/hook.js';
 import type { GatewayStore } from '../store.js';
-import { callerOf } from './caller.js';
+import { TrafficLimiter } from '../traffic/limiter.js';
+import { NonCanonicalAppIdError, QuotaConcurrencyError, type TrafficLimits } from '../traffic/limits.js';
+import { ANONYMOUS, callerOf } from './caller.js';
 import { Meter } from './meter.js';
 import { registerUsageRoute } from './usage-route.js';
 
@@ -28,6 +31,8 @@ export interface AccountingOptions {
   readonly meterFlushMs?: number;
   readonly clock?: () => number;
   readonly onError?: (err: unknown) => void;
+  /** Per-IP and per-caller limits, and the authenticated share of app budgets (M3). */
+  readonly traffic: TrafficLimits;
 }
 
 export interface Accounting {
@@ -57,7 +62,9 @@ interface RpcStats {
   reservation?: TxReservation;
 }
 
-const APP_PATH = /^\/apps\/([a-z0-9][a-z0-9-]{0,62})(?:[/?]|$)/;
+/** The raw app segment of a request-target, before any decoding. */
+const APP_SEGMENT = /^\/apps\/([^/?#]*)/;
+const APP_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const RPC_ROUTE = '/apps/:chainId/rpc';
 const SEND_RAW = 'eth_sendRawTransaction';
 
@@ -101,15 +108,16 @@ function evmHashOfBody(request: FastifyRequest, node: CityNode): string | undefi
 export async function installAccounting(app: FastifyInstance, options: AccountingOptions): Promise<Accounting> {
   const { node } = options;
   const onError = options.onError ?? (() => undefined);
-  const quotas = new Quotas({ config: options.quotas, db: options.store.sublevel('quota'), ...(options.clock && { clock: options.clock }) });
+  const quotas = new Quotas({ config: options.quotas, db: options.store.sublevel('quota'), authenticatedShare: options.traffic.authenticatedShare, ...(options.clock && { clock: options.clock }) });
   const meter = await Meter.open({ node, db: options.store.sublevel('meter'), registry: node.metrics.registry, onError, ...(options.meterFlushMs !== undefined && { flushIntervalMs: options.meterFlushMs }), ...(options.clock && { clock: options.clock }) });
   const states = new WeakMap<FastifyRequest, RequestState>();
   const stats = new WeakMap<JsonRpcContext, RpcStats>();
   const statsOf = (ctx: JsonRpcContext): RpcStats => stats.get(ctx) ?? stats.set(ctx, { calls: 0, refused: 0 }).get(ctx)!;
   const limited = quotas.enabled;
 
-  const refuse = (reply: FastifyReply, appId: string, err: QuotaError, rpc: boolean): FastifyReply => {
-    meter.refused(appId, err.code);
+  const limiter = new TrafficLimiter(options.traffic, options.clock);
+  const refuse = (reply: FastifyReply, appId: string | undefined, err: QuotaError, rpc: boolean): FastifyReply => {
+    if (appId !== undefined) meter.refused(appId, err.code);
     const body = rpc ? { jsonrpc: '2.0', id: null, error: { code: RPC_LIMIT_EXCEEDED, message: err.message } } : { error: { code: err.code, message: err.message } };
     return reply.code(err.httpStatus).header('retry-after', String(err.retryAfterSeconds)).send(body);
   };
@@ -120,17 +128,49 @@ export async function installAccounting(app: FastifyInstance, options: Accountin
   };
 
   app.addHook('onRequest', async (request, reply) => {
-    const appId = APP_PATH.exec(request.url)?.[1];
+    const rpc = isRpc(request);
+    // Per IP first, before any other work: this bounds every kind of request (M3).
+    const ipErr = limiter.admitIp(request.ip);
+    if (ipErr) return refuse(reply, undefined, ipErr, rpc);
+    // Upgraded sockets are bounded by the WebSocket caps instead (src/gateway/traffic/ws-guard.ts).
+    if (!(request as { ws?: boolean }).ws) {
+      const release = limiter.enterIp(request.ip);
+      if (release instanceof QuotaConcurrencyError) return refuse(reply, undefined, release, rpc);
+      reply.raw.once('close', release);
+    }
+    const raw = APP_SEGMENT.exec(request.url)?.[1];
+    const params = request.params as { appId?: unknown; chainId?: unknown } | undefined;
+    const routed = params?.appId ?? params?.chainId;
+    // The router decodes `%64emo` to `demo`: one app, many spellings, each with its own keys.
+    // Only the raw spelling is signed and only the decoded one is routed, so refuse the rest (M2).
+    if (raw !== undefined && ((typeof routed === 'string' && routed !== raw) || raw.includes('%'))) {
+      const err = new NonCanonicalAppIdError(`the app segment '${raw.slice(0, 80)}' is not in canonical form; send the app id as is, without percent-encoding`);
+      return reply.code(err.httpStatus).send(rpc ? { jsonrpc: '2.0', id: null, error: { code: RPC_CODE.invalidRequest, message: err.message } } : { error: { code: err.code, message: err.message } });
+    }
+    const appId = typeof routed === 'string' ? routed : raw;
     // Only apps this node hosts: anything else would let a caller fill the store with made-up ids.
-    if (appId === undefined || !node.chains.has(appId)) return;
+    if (appId === undefined || !APP_ID.test(appId) || !node.chains.has(appId)) return;
     states.set(request, { appId });
-    const err = limited ? quotas.admitRequest(appId) : undefined;
-    if (err) return refuse(reply, appId, err, isRpc(request));
+    // JSON-RPC is anonymous: its budget is taken here. REST waits for authentication (preHandler).
+    const err = limited && rpc ? quotas.admitRequest(appId, false) : undefined;
+    if (err) return refuse(reply, appId, err, rpc);
   });
 
   app.addHook('preHandler', async (request, reply) => {
     const state = states.get(request);
-    if (!limited || !state || !isTxRoute(request)) return;
+    if (!state || isRpc(request)) return;
+    const caller = callerOf(request);
+    const authenticated = caller !== ANONYMOUS;
+    if (authenticated) {
+      const over = limiter.admitCaller(caller);
+      if (over) return refuse(reply, state.appId, over, false);
+      const release = limiter.enterCaller(caller);
+      if (release instanceof QuotaConcurrencyError) return refuse(reply, state.appId, release, false);
+      reply.raw.once('close', release);
+    }
+    const err = limited ? quotas.admitRequest(state.appId, authenticated) : undefined;
+    if (err) return refuse(reply, state.appId, err, false);
+    if (!limited || !isTxRoute(request)) return;
     const outcome = await quotas.reserveTxs(state.appId);
     if (outcome instanceof QuotaError) return refuse(reply, state.appId, outcome, false);
     if (outcome) state.reservation = outcome;
@@ -165,8 +205,8 @@ export async function installAccounting(app: FastifyInstance, options: Accountin
   const rpcHooks: JsonRpcHooks = {
     // HTTP requests took their token in onRequest; WebSocket messages take one each.
     beforeBody: (_body, ctx) => {
-      if (!limited || ctx.transport !== 'ws') return undefined;
-      const err = quotas.admitRequest(ctx.appId);
+      if (ctx.transport !== 'ws') return undefined;
+      const err = (ctx.ip !== undefined ? limiter.admitIp(ctx.ip) : undefined) ?? (limited ? quotas.admitRequest(ctx.appId, false) : undefined);
       return err ? rpcRefusal(ctx, err) : undefined;
     },
     beforeCall: async (method, ctx) => {
@@ -201,7 +241,7 @@ export async function installAccounting(app: FastifyInstance, options: Accountin
     rpcHooks,
     rpcContext: (request, transport) => {
       const appId = String((request.params as { chainId?: unknown }).chainId ?? '');
-      const ctx: JsonRpcContext = { appId, caller: callerOf(request), transport };
+      const ctx: JsonRpcContext = { appId, caller: callerOf(request), transport, ip: request.ip };
       const state = states.get(request);
       if (state && transport === 'http') state.rpc = ctx;
       return ctx;

@@ -16,6 +16,8 @@ export interface QuotasOptions {
   readonly db: GatewaySublevel;
   /** ms since the epoch; Date.now by default. */
   readonly clock?: () => number;
+  /** Part of each app's request rate anonymous callers may never take; 0.5 by default (M3). */
+  readonly authenticatedShare?: number;
 }
 
 /** How many idle buckets may pile up before full ones are swept. */
@@ -42,20 +44,38 @@ export class Quotas {
     return c !== undefined && (c.default !== undefined || Object.keys(c.apps ?? {}).length > 0);
   }
 
-  /** Takes a request token of `appId`; the error to answer with when there is none. */
-  admitRequest(appId: string): QuotaRequestsPerSecondError | undefined {
+  /**
+   * Takes a request token of `appId`; the error to answer with when there is none. Anonymous
+   * requests also need a token of the app's anonymous bucket, which refills at only
+   * (1 - authenticatedShare) of the rate: a flood of them leaves the rest to signed callers (M3).
+   */
+  admitRequest(appId: string, authenticated = false): QuotaRequestsPerSecondError | undefined {
     const { requestsPerSecond, burst } = limitsFor(this.options.config, appId);
     if (requestsPerSecond === undefined) return undefined;
     const now = this.clock();
-    let bucket = this.buckets.get(appId);
-    if (!bucket) {
-      if (this.buckets.size >= SWEEP_AT) this.sweep(now);
-      bucket = new TokenBucket(requestsPerSecond, burst ?? Math.max(1, Math.ceil(requestsPerSecond)), now);
-      this.buckets.set(appId, bucket);
+    const size = burst ?? Math.max(1, Math.ceil(requestsPerSecond));
+    const bucket = this.bucket(appId, requestsPerSecond, size, now);
+    if (!authenticated) {
+      const share = 1 - (this.options.authenticatedShare ?? 0.5);
+      if (share <= 0) return new QuotaRequestsPerSecondError(`app '${appId}' takes only authenticated requests`, 1);
+      const anonymous = this.bucket(`${appId}\0anonymous`, requestsPerSecond * share, Math.max(1, Math.floor(size * share)), now);
+      const wait = bucket.peek(now) === 0 ? anonymous.peek(now) : 0;
+      if (wait > 0) return new QuotaRequestsPerSecondError(`app '${appId}' is over its quota of ${(requestsPerSecond * share).toFixed(2).replace(/\.?0+$/, '')} anonymous requests per second; sign the request, or retry in ${wait} s`, wait);
+      if (bucket.peek(now) === 0) anonymous.take(now);
     }
     const wait = bucket.take(now);
     if (wait === 0) return undefined;
     return new QuotaRequestsPerSecondError(`app '${appId}' is over its quota of ${requestsPerSecond} requests per second; retry in ${wait} s`, wait);
+  }
+
+  private bucket(key: string, rate: number, size: number, now: number): TokenBucket {
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      if (this.buckets.size >= SWEEP_AT) this.sweep(now);
+      bucket = new TokenBucket(rate, size, now);
+      this.buckets.set(key, bucket);
+    }
+    return bucket;
   }
 
   /** Counts `n` transactions of `appId` today, or the error to answer with when that exceeds the day's quota. */

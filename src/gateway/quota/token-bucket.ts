@@ -26,6 +26,12 @@ export class TokenBucket {
     return Math.max(1, Math.ceil((1 - this.tokens) / this.ratePerSecond));
   }
 
+  /** Like `take`, but takes nothing: 0 when a token is there. */
+  peek(now: number): number {
+    this.refill(now);
+    return this.tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - this.tokens) / this.ratePerSecond));
+  }
+
   /** Full again at `now`: the bucket can be forgotten without changing any answer. */
   isFull(now: number): boolean {
     this.refill(now);

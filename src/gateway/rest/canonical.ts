@@ -8,10 +8,14 @@ import { AuthMalformedError, AuthMissingError } from './errors.js';
  * The canonical request of REST authentication (docs/gateway-auth.md). Everything that decides
  * what a request does is covered: method, request-target (path and query, byte for byte as sent),
  * the app, a hash of the body, a timestamp and a nonce, plus the certificate's fingerprint so a
- * signature cannot be re-attributed to another certificate with the same key.
+ * signature cannot be re-attributed to another certificate with the same key, and the identity
+ * of the gateway it is meant for, so it cannot be replayed on another gateway (M5).
  */
 
-export const AUTH_DOMAIN = 'bsn/rest-auth/v1';
+export const AUTH_DOMAIN = 'bsn/rest-auth/v2';
+
+/** The response header by which every gateway tells its identity (what clients sign as `gateway`). */
+export const GATEWAY_ID_HEADER = 'x-bsn-gateway';
 
 export const AUTH_HEADERS = {
   cert: 'x-bsn-cert',
@@ -28,6 +32,8 @@ export const MAX_CERT_BYTES = 8192;
 const MAX_SIGNATURE_BYTES = 512;
 
 export interface CanonicalRequest {
+  /** The identity of the gateway the request is for (its `x-bsn-gateway` answer header). */
+  readonly gateway: string;
   readonly method: string;
   /** The request-target as sent: path and query, no normalisation. */
   readonly path: string;
@@ -45,6 +51,7 @@ export interface CanonicalRequest {
 export function canonicalRequestBytes(request: CanonicalRequest): Uint8Array {
   return encode({
     domain: AUTH_DOMAIN,
+    gateway: request.gateway,
     method: request.method.toUpperCase(),
     path: request.path,
     app: request.appId,
@@ -63,6 +70,8 @@ export function bodyBytes(body: Uint8Array | string | undefined | null): Uint8Ar
 }
 
 export interface SignRequestInput {
+  /** The identity of the gateway the request is sent to (its `x-bsn-gateway` answer header). */
+  readonly gateway: string;
   readonly method: string;
   readonly path: string;
   readonly body?: Uint8Array | string;
@@ -92,6 +101,7 @@ export function signRequest(input: SignRequestInput): AuthHeaders {
   const timestamp = input.now ?? Date.now();
   const certHash = sha256(cert.der);
   const message = canonicalRequestBytes({
+    gateway: input.gateway,
     method: input.method,
     path: input.path,
     appId: input.appId,

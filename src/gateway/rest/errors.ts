@@ -62,6 +62,18 @@ export class AuthForbiddenError extends AuthError {
   readonly httpStatus = 403;
 }
 
+/** A user certificate that names no app: only `org` certificates may call every app (M1). */
+export class AuthNoAppError extends AuthError {
+  readonly code = 'AUTH_NO_APP';
+  readonly httpStatus = 403;
+}
+
+/** This certificate holds its whole share of the nonce store: it sends faster than the window allows (M4). */
+export class AuthNonceQuotaError extends AuthError {
+  readonly code = 'AUTH_NONCE_QUOTA';
+  readonly httpStatus = 429;
+}
+
 /**
  * The nonce store is full of nonces still inside the window. Refusing is the safe choice:
  * forgetting a live nonce would let its request be replayed.

@@ -78,6 +78,8 @@ export function authenticate(authenticator: RequestAuthenticator, options: Authe
         appId,
         headers: request.headers,
       });
+      // A future-dated nonce is journalled before the request may act (src/gateway/rest/nonce-journal.ts).
+      if (result.durable) await result.durable;
       request.identity = result.identity;
       request.authSuite = result.suite;
     } catch (err) {

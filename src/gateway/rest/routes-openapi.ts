@@ -23,17 +23,27 @@ export async function registerRestDocs(app: FastifyInstance, options: { version?
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 }
 
+/** What clients of this node's gateway sign as its identity: `gateway.id`, else the node's name. */
+export const gatewayIdOf = (config: NodeConfig): string => config.gateway?.id ?? config.name;
+
 /**
- * An authenticator from a node's config: its network root, the operator CA chain of its TLS
- * certificate, and its CRLs. A certificate bound to an app may call only that app; one without an
- * app (an org certificate) may call any app the node hosts.
+ * An authenticator from a node's config: its network root, every operator CA the config names
+ * (its own `tls.chain` and `gateway.operatorCas`, so users of other operators are accepted: L1),
+ * and its CRLs, required for every CA of a chain. The app rule is the default one (M1).
  */
 export function restAuthenticatorFromConfig(config: NodeConfig, overrides: Partial<AuthenticatorOptions> = {}): RequestAuthenticator {
+  const cas = [...new Set([...config.tls.chain, ...(config.gateway?.operatorCas ?? [])])];
+  const auth = config.gateway?.auth;
   return new RequestAuthenticator({
+    gateway: gatewayIdOf(config),
     rootPem: readFileSync(config.network.rootCert, 'utf8'),
-    intermediatePems: config.tls.chain.map((f) => readFileSync(f, 'utf8')),
+    intermediatePems: cas.map((f) => readFileSync(f, 'utf8')),
     crlPems: config.network.crls.map((f) => readFileSync(f, 'utf8')),
-    authorize: (identity, appId) => identity.app === undefined || identity.app === appId,
+    requireCrls: true,
+    ...(auth?.windowMs !== undefined && { windowMs: auth.windowMs }),
+    ...(auth?.futureSkewMs !== undefined && { futureSkewMs: auth.futureSkewMs }),
+    ...(auth?.nonceCapacity !== undefined && { nonceCapacity: auth.nonceCapacity }),
+    ...(auth?.noncesPerCertificate !== undefined && { noncesPerCertificate: auth.noncesPerCertificate }),
     ...overrides,
   });
 }

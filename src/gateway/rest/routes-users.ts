@@ -6,7 +6,7 @@ import { getSuite, type PrivateKey } from '../../crypto/index.js';
 import { EvmApplication, kvAddress } from '../../execution/index.js';
 import type { CityNode } from '../../node/index.js';
 import { encodePem, exportPkcs8, parseCsrPem } from '../../pki/index.js';
-import { UserExistsError, UsersNotConfiguredError, UserNotFoundError, type UserRecord, type UserServices } from '../users/index.js';
+import { UsersNotConfiguredError, UserNotFoundError, type UserRecord, type UserServices } from '../users/index.js';
 import { requireAppAdmin } from './admin.js';
 import { RestBadRequestError } from './routes-errors.js';
 import { createUserSchema, deleteUserSchema, getUserSchema, listUsersSchema } from './routes-schemas-users.js';
@@ -90,9 +90,8 @@ export function registerUserRoutes(scope: FastifyInstance, ctx: UserRoutesContex
 
   scope.post<{ Params: { appId: string }; Body: CreateBody }>('/apps/:appId/users', { schema: createUserSchema, preValidation: admin }, async (request, reply) => {
     const { appId } = request.params;
-    if (await services.registry.get(appId, request.body.name)) throw new UserExistsError(`app '${appId}' already has a user '${request.body.name}'`);
-    const record = enroll(appId, request.body, request.identity!.fingerprint);
-    await services.registry.add(record);
+    // The name is recorded before the certificate is issued (L8(1)); the registry refuses a taken one.
+    const record = await services.registry.register(appId, request.body.name, () => enroll(appId, request.body, request.identity!.fingerprint));
     return reply.code(201).send(publicUser(record));
   });
 

@@ -42,6 +42,16 @@ interface DeletedRecord {
 
 const userKey = (appId: string, name: string): string => `u/${appId}/${name}`;
 
+/** A name taken by a registration whose certificate is being issued. */
+interface PendingRecord {
+  readonly name: string;
+  readonly appId: string;
+  readonly pending: true;
+  readonly since: string;
+}
+
+const isPending = (r: UserRecord | PendingRecord): r is PendingRecord => (r as PendingRecord).pending === true;
+
 export class UserRegistry {
   private tail: Promise<unknown> = Promise.resolve();
 
@@ -58,14 +68,42 @@ export class UserRegistry {
 
   async get(appId: string, name: string): Promise<UserRecord | undefined> {
     const text = await this.db.get(userKey(appId, name));
-    return text === undefined ? undefined : (JSON.parse(text) as UserRecord);
+    const record = text === undefined ? undefined : (JSON.parse(text) as UserRecord | PendingRecord);
+    return record === undefined || isPending(record) ? undefined : record;
   }
 
   async list(appId: string): Promise<UserRecord[]> {
     const out: UserRecord[] = [];
     // '0' follows '/' in ASCII: the range is exactly the keys under `u/<app>/`.
-    for await (const value of this.db.values({ gte: `u/${appId}/`, lt: `u/${appId}0` })) out.push(JSON.parse(value) as UserRecord);
+    for await (const value of this.db.values({ gte: `u/${appId}/`, lt: `u/${appId}0` })) {
+      const record = JSON.parse(value) as UserRecord | PendingRecord;
+      if (!isPending(record)) out.push(record);
+    }
     return out;
+  }
+
+  /**
+   * Registers a user whose certificate `enroll` issues: the name is written (as pending) before
+   * `enroll` runs, in the serial queue, so a concurrent registration of the same name fails
+   * before issuing anything and no certificate is left without its record (L8(1)). A pending
+   * record left by a crash keeps the name taken until an admin deletes it.
+   */
+  register(appId: string, name: string, enroll: () => UserRecord): Promise<UserRecord> {
+    return this.serial(async () => {
+      const key = userKey(appId, name);
+      if ((await this.db.get(key)) !== undefined) throw new UserExistsError(`app '${appId}' already has a user '${name}'`);
+      const pending: PendingRecord = { name, appId, pending: true, since: new Date().toISOString() };
+      await this.db.put(key, JSON.stringify(pending));
+      let record: UserRecord;
+      try {
+        record = enroll();
+      } catch (err) {
+        await this.db.del(key);
+        throw err;
+      }
+      await this.db.put(key, JSON.stringify(record));
+      return record;
+    });
   }
 
   /** Stores a new user; UserExistsError when the app already has one of that name. */
@@ -81,8 +119,15 @@ export class UserRegistry {
   /** Removes a user (and its sealed keys) and refuses its certificate from now on. */
   remove(appId: string, name: string): Promise<UserRecord> {
     return this.serial(async () => {
-      const record = await this.get(appId, name);
-      if (!record) throw new UserNotFoundError(`app '${appId}' has no user '${name}'`);
+      const text = await this.db.get(userKey(appId, name));
+      if (text === undefined) throw new UserNotFoundError(`app '${appId}' has no user '${name}'`);
+      const found = JSON.parse(text) as UserRecord | PendingRecord;
+      if (isPending(found)) {
+        // Left by a crash during its registration: no certificate was recorded, so nothing to refuse.
+        await this.db.del(userKey(appId, name));
+        return { ...found, mode: 'own-key', certificate: '', serial: '', fingerprint: '', suite: '', notAfter: '', createdAt: found.since, createdBy: '' };
+      }
+      const record = found;
       const tombstone: DeletedRecord = { appId, name, deletedAt: new Date().toISOString() };
       await this.db.batch([
         { type: 'del', key: userKey(appId, name) },
