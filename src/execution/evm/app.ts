@@ -22,7 +22,7 @@ import { EvmTxError } from './errors.js';
 import { EvmExecutor, maxCost } from './executor.js';
 import { parseEvmGenesis } from './genesis.js';
 import type { Overlay } from './overlay.js';
-import { EvmQueries } from './query.js';
+import { EvmQueries, type EvmQueryOptions } from './query.js';
 import { evmResultsRoot, type EvmTxResult } from './receipts.js';
 import { evmGenesisStateRoot, evmNextStateRoot } from './root.js';
 import { CheckedTxCache, SenderCache } from './sender-cache.js';
@@ -40,6 +40,8 @@ export interface EvmAppOptions {
   readonly limits?: EvmTxLimits;
   /** Candidate executions kept for one height before the oldest is dropped. */
   readonly maxExecutions?: number;
+  /** eth_call / eth_estimateGas: the worker pool they run on and their gas cap (query.ts). */
+  readonly calls?: EvmQueryOptions;
 }
 
 export const DEFAULT_BLOCK_GAS_LIMIT = 30_000_000n;
@@ -70,13 +72,13 @@ export class EvmApplication implements Application {
     /** The Common txs are decoded with (evmTxCommon); the VMs have their own. */
     readonly common: Common,
     private readonly executor: EvmExecutor,
-    callExecutor: EvmExecutor,
     private readonly limits: EvmTxLimits,
     maxExecutions: number,
+    calls: EvmQueryOptions,
   ) {
     this.statelessCheck = evmStatelessSpec(chainId, limits);
     this.executions = new CandidateExecutions(maxExecutions);
-    this.queries = new EvmQueries(store, callExecutor);
+    this.queries = new EvmQueries(store, executor.params, calls);
   }
 
   /** Opens the EVM state of chain `name` in the node's LevelDB (its own sublevel). */
@@ -88,9 +90,9 @@ export class EvmApplication implements Application {
       blockGasLimit: options.blockGasLimit ?? DEFAULT_BLOCK_GAS_LIMIT,
       coinbase: options.coinbase === undefined ? createZeroAddress() : new Address(Buffer.from(options.coinbase.replace(/^0x/, ''), 'hex')),
     };
-    // Two VMs: queries (eth_call) may interleave with executeBlock and must not share its overlay.
-    const [executor, callExecutor] = await Promise.all([EvmExecutor.create(params), EvmExecutor.create(params)]);
-    return new EvmApplication(store, name, options.chainId, evmTxCommon(options.chainId), executor, callExecutor, options.limits ?? EVM_TX_LIMITS, options.maxExecutions ?? 64);
+    // Calls (eth_call) run on their own VMs in worker threads, never on this one (query.ts).
+    const executor = await EvmExecutor.create(params);
+    return new EvmApplication(store, name, options.chainId, evmTxCommon(options.chainId), executor, options.limits ?? EVM_TX_LIMITS, options.maxExecutions ?? 64, options.calls ?? {});
   }
 
   get blockGasLimit(): bigint {

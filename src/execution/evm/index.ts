@@ -8,3 +8,6 @@ export { decodeBlockRecord, decodeReceipt, evmResultsRoot, type EvmBlockRecord, 
 export { encodeEvmWriteSet, evmGenesisStateRoot, evmNextStateRoot } from './root.js';
 export { bytesU256, u256Bytes } from './u256.js';
 export * from './errors.js';
+export { EvmCallPool, CALL_POOL_DEFAULTS, defaultCallWorkers, type EvmCallPoolOptions } from './call-pool.js';
+export * from './call-errors.js';
+export { DEFAULT_CALL_GAS_CAP, type EvmQueryOptions } from './query.js';

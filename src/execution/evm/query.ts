@@ -1,11 +1,12 @@
-import { Address } from '@ethereumjs/util';
-import { CodecError, decode, encode, expectBytes, expectMap, expectUint, type CodecValue } from '../../codec/index.js';
+import { CodecError, decode, encode, expectBigUint, expectBytes, expectMap, expectUint, type CodecValue } from '../../codec/index.js';
 import type { QueryResult } from '../application.js';
 import { QueryError } from '../errors.js';
-import { logsOf, resultCode } from './block.js';
+import { EvmCallPool } from './call-pool.js';
+import type { CallOp, CallSpec } from './call-protocol.js';
 import { EVM_HARDFORK } from './common.js';
-import { isNotRun, type CallRequest, type EvmExecutor, type NotRun, type Ran } from './executor.js';
+import type { EvmChainParams } from './executor.js';
 import { EMPTY_CODE_HASH } from './overlay.js';
+import { EvmStateSnapshot } from './snapshot-state.js';
 import { blockKey, receiptKey, type EvmStore } from './store.js';
 import { bytesU256, u256Bytes } from './u256.js';
 
@@ -23,25 +24,57 @@ import { bytesU256, u256Bytes } from './u256.js';
  *   estimateGas  data = encode(CALL)         encode({ok, code, gas, returnData, reason})
  *
  * CALL is a map with optional keys from (20 bytes), to (20 bytes, absent = create), data
- * (bytes), value (u256), gas (uint; the block gas limit when absent). Calls run eth_call-style on
- * committed state: nonce not checked, gas price 0, nothing kept. A call's `code` is OK,
+ * (bytes), value (u256), gas (uint below 2^64; the gas cap when absent, and at most the gas cap,
+ * which is at most the block gas limit). Calls run eth_call-style on committed state: nonce not
+ * checked, gas price 0, nothing kept. They run in a call worker (call-pool.ts) on one LevelDB
+ * snapshot, so the answer's height is the height of every state value the call read; a call
+ * that cannot be answered rejects with an EvmCallError (timeout, busy). A call's `code` is OK,
  * REVERTED (returnData = the revert data), OUT_OF_GAS, EVM_HALTED, or why it could not start
  * (`reason` in words, geth's wording: "insufficient funds…", "intrinsic gas too low…").
  */
 
 const CALL_KEYS = ['from', 'to', 'data', 'value', 'gas'];
 const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const MAX_GAS = (1n << 64n) - 1n;
+
+/**
+ * The most gas an eth_call / eth_estimateGas may use unless the node says otherwise: about 0.3 s
+ * of a pure-compute loop in EthereumJS on the 2-core bench machine (0.7 s for the costliest loop,
+ * warm SLOADs), a third of the default block gas limit, and well above real calls (an ERC-20
+ * deploy needs about 1.5M). geth's 50M assumes an EVM roughly ten times faster (docs/evm.md).
+ */
+export const DEFAULT_CALL_GAS_CAP = 10_000_000n;
+
+export interface EvmQueryOptions {
+  /** Runs calls; a pool shared by every app that is given none, when absent. */
+  readonly pool?: EvmCallPool;
+  /** The gas cap of calls; DEFAULT_CALL_GAS_CAP when absent, never above the block gas limit. */
+  readonly gasCap?: bigint;
+}
+
+let sharedPool: EvmCallPool | undefined;
+
+/** The pool of applications opened without one (tests, tools): workers start at its first call. */
+function defaultPool(): EvmCallPool {
+  return (sharedPool ??= new EvmCallPool());
+}
 
 export class EvmQueries {
-  /** Calls share one VM, so they run one at a time. */
-  private callTail: Promise<unknown> = Promise.resolve();
+  private readonly gasCap: bigint;
+  private readonly pool: EvmCallPool | undefined;
 
   constructor(
     private readonly store: EvmStore,
-    private readonly executor: EvmExecutor,
-  ) {}
+    private readonly params: EvmChainParams,
+    options: EvmQueryOptions = {},
+  ) {
+    const cap = options.gasCap ?? DEFAULT_CALL_GAS_CAP;
+    this.gasCap = cap < params.blockGasLimit ? cap : params.blockGasLimit;
+    this.pool = options.pool;
+  }
 
   async query(path: string, data: Uint8Array): Promise<QueryResult> {
+    if (path === 'call' || path === 'estimateGas') return this.call(path, this.callRequest(data));
     const read = this.reader(path, data);
     // Retry if a commit lands between reading the height and reading the value.
     for (;;) {
@@ -51,10 +84,26 @@ export class EvmQueries {
     }
   }
 
+  /** Runs in a worker on a snapshot taken now: one height, whatever commits while it runs. */
+  private async call(op: CallOp, req: CallSpec): Promise<QueryResult> {
+    const pool = this.pool ?? defaultPool();
+    // A call refused as busy costs no snapshot: refusals are what a flood mostly gets.
+    pool.admit();
+    const state = await EvmStateSnapshot.open(this.store);
+    try {
+      const p = this.params;
+      const chain = { chainId: p.chainId, blockGasLimit: p.blockGasLimit, coinbase: p.coinbase.bytes };
+      const value = await pool.run({ chain, op, req, height: state.height, timeMs: Date.now(), state });
+      return { height: state.height, value };
+    } finally {
+      await state.close();
+    }
+  }
+
   private reader(path: string, data: Uint8Array): () => Promise<Uint8Array | undefined> {
     switch (path) {
       case 'chain': {
-        const p = this.executor.params;
+        const p = this.params;
         return async () => encode({ chainId: p.chainId, blockGasLimit: p.blockGasLimit, hardfork: EVM_HARDFORK, coinbase: p.coinbase.bytes });
       }
       case 'account': {
@@ -90,64 +139,35 @@ export class EvmQueries {
         const key = blockKey(decodeQuery(data, (v) => expectUint(v, 'height')));
         return () => this.store.record(key);
       }
-      case 'call': {
-        const req = this.callRequest(data);
-        return async () => encodeCall(await this.serialCall(req));
-      }
-      case 'estimateGas': {
-        const req = this.callRequest(data);
-        return async () => encodeEstimate(await this.estimate(req));
-      }
       default:
         throw new QueryError(`unknown evm query path '${path}' (known: chain, account, code, storage, receipt, block, call, estimateGas)`);
     }
   }
 
-  private callRequest(data: Uint8Array): CallRequest {
+  /** Gas above the cap is lowered to it, as geth does; gas that is not a uint64 is refused, as geth does. */
+  private callRequest(data: Uint8Array): CallSpec {
     return decodeQuery(data, (v) => {
       const m = expectMap(v, 'call');
       for (const k of Object.keys(m)) if (!CALL_KEYS.includes(k)) throw new QueryError(`call: unknown key '${k}'`);
-      const address = (key: string) => (m[key] === undefined ? undefined : new Address(expectBytes(m[key], key, 20)));
-      const gas = m['gas'] === undefined ? this.executor.params.blockGasLimit : BigInt(expectUint(m['gas'], 'gas'));
+      const address = (key: string) => (m[key] === undefined ? undefined : expectBytes(m[key], key, 20));
+      const gas = m['gas'] === undefined ? this.gasCap : gasOf(m['gas']);
+      const from = address('from');
+      const to = address('to');
       return {
-        from: address('from'),
-        to: address('to'),
+        ...(from && { from }),
+        ...(to && { to }),
         data: m['data'] === undefined ? new Uint8Array(0) : expectBytes(m['data'], 'data'),
         value: m['value'] === undefined ? 0n : bytesU256(expectBytes(m['value'], 'value')),
-        gas: gas > this.executor.params.blockGasLimit ? this.executor.params.blockGasLimit : gas,
+        gas: gas > this.gasCap ? this.gasCap : gas,
       };
     });
   }
+}
 
-  private serialCall(req: CallRequest): Promise<Ran | NotRun> {
-    const run = async () => this.executor.call(this.store, this.executor.block(this.store.height + 1, Date.now()), req);
-    const result = this.callTail.then(run, run);
-    this.callTail = result.catch(() => undefined);
-    return result;
-  }
-
-  /** eth_estimateGas: the least gas limit (within 1.5%, as geth) with which the call succeeds. */
-  private async estimate(req: CallRequest): Promise<{ gas: bigint; failure: Ran | NotRun | undefined }> {
-    const first = await this.serialCall(req);
-    if (isNotRun(first) || resultCode(first) !== 'OK') return { gas: 0n, failure: first };
-    let lo = first.totalGasSpent - 1n;
-    let hi = req.gas;
-    // Refunds and the 63/64 rule make the limit needed exceed the gas used; try a little above first.
-    const guess = ((first.totalGasSpent + (first.gasRefund ?? 0n) + 2300n) * 64n) / 63n;
-    if (guess < hi && (await this.succeeds({ ...req, gas: guess }))) hi = guess;
-    else if (guess < hi) lo = guess;
-    while (hi - lo > 1n && (hi - lo) * 1000n > hi * 15n) {
-      const mid = (lo + hi) / 2n;
-      if (await this.succeeds({ ...req, gas: mid })) hi = mid;
-      else lo = mid;
-    }
-    return { gas: hi, failure: undefined };
-  }
-
-  private async succeeds(req: CallRequest): Promise<boolean> {
-    const r = await this.serialCall(req);
-    return !isNotRun(r) && resultCode(r) === 'OK';
-  }
+function gasOf(v: CodecValue): bigint {
+  const gas = expectBigUint(v, 'gas');
+  if (gas > MAX_GAS) throw new QueryError(`call: gas ${gas} is not a 64-bit unsigned integer`);
+  return gas;
 }
 
 function fixed(data: Uint8Array, length: number, what: string): Uint8Array {
@@ -162,18 +182,4 @@ function decodeQuery<T>(data: Uint8Array, parse: (v: CodecValue) => T): T {
     if (cause instanceof CodecError) throw new QueryError(`malformed query data: ${cause.message}`, { cause });
     throw cause;
   }
-}
-
-function encodeCall(r: Ran | NotRun): Uint8Array {
-  if (isNotRun(r)) return encode({ ok: false, code: r.code, returnData: new Uint8Array(0), gasUsed: 0, logs: [], reason: r.reason });
-  const code = resultCode(r);
-  const logs: CodecValue[] = logsOf(r).map((l) => [l.address, [...l.topics], l.data]);
-  const reason = code === 'OK' ? '' : code === 'REVERTED' ? 'execution reverted' : (r.execResult.exceptionError?.error ?? code);
-  return encode({ ok: code === 'OK', code, returnData: r.execResult.returnValue, gasUsed: r.totalGasSpent, logs, reason });
-}
-
-function encodeEstimate(e: { gas: bigint; failure: Ran | NotRun | undefined }): Uint8Array {
-  if (e.failure === undefined) return encode({ ok: true, code: 'OK', gas: e.gas, returnData: new Uint8Array(0), reason: '' });
-  const call = decode(encodeCall(e.failure)) as { code: string; returnData: Uint8Array; reason: string };
-  return encode({ ok: false, code: call.code, gas: 0, returnData: call.returnData, reason: call.reason });
 }

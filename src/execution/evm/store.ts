@@ -164,7 +164,7 @@ export function encodeAccount(r: AccountRecord): Uint8Array {
   return encode([ACCOUNT_VERSION, r.nonce, u256Bytes(r.balance), r.codeHash]);
 }
 
-function decodeAccount(bytes: Uint8Array): AccountRecord {
+export function decodeAccount(bytes: Uint8Array): AccountRecord {
   return corruptIfCodec('account', () => {
     const [version, nonce, balance, codeHash] = expectArray(decode(bytes), 'account', 4);
     if (expectUint(version, 'account.version') !== ACCOUNT_VERSION) throw new StateCorruptError('unknown account version');

@@ -3,6 +3,7 @@ import { decode, encode, expectBytes, expectMap, expectString, expectUint, type 
 import { keccak256 } from '../../crypto/index.js';
 import { bytesU256, decodeBlockRecord, decodeReceipt, EvmApplication, evmTxHashHex, u256Bytes, type EvmBlockRecord, type EvmReceipt } from '../../execution/index.js';
 import type { CityNode, HostedChain } from '../../node/index.js';
+import { invalidParams } from './errors.js';
 import { PendingTxs } from './pending.js';
 
 /** A call as the EVM's `call`/`estimateGas` query paths take it (docs/evm.md). */
@@ -158,6 +159,10 @@ export class EvmChainView {
     return receipts;
   }
 
+  /**
+   * eth_call, run in the node's call workers on one committed height, within the call gas cap and
+   * time budget; rejects with an EvmCallError (timeout, busy) when it cannot be answered.
+   */
   call(req: CallRequest): Promise<CallOutcome> {
     return this.runCall('call', req);
   }
@@ -191,7 +196,9 @@ export class EvmChainView {
     if (req.to) m['to'] = req.to;
     if (req.data) m['data'] = req.data;
     if (req.value !== undefined) m['value'] = u256Bytes(req.value);
-    if (req.gas !== undefined) m['gas'] = req.gas > this.blockGasLimit ? this.blockGasLimit : req.gas;
+    // The application lowers gas to its call gas cap; only a uint64 (geth's type for gas) gets there.
+    if (req.gas !== undefined && req.gas >= 1n << 64n) throw invalidParams(`transaction.gas: ${req.gas} does not fit in 64 bits`);
+    if (req.gas !== undefined) m['gas'] = req.gas;
     const out = expectMap(decode((await this.app.query(path, encode(m))).value!), path);
     const gas = out[path === 'call' ? 'gasUsed' : 'gas'] ?? 0;
     return {
