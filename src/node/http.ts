@@ -100,7 +100,7 @@ async function handle(node: CityNode, token: string | undefined, req: IncomingMe
       const result = await chain.app.query(parts[3]!, Buffer.from(data, 'hex'));
       return reply(res, 200, { height: result.height, value: result.value === undefined ? null : Buffer.from(result.value).toString('hex') });
     } catch (err) {
-      if (err instanceof BsnError) return reply(res, 400, { error: { code: err.code, message: err.message } });
+      if (err instanceof BsnError) return reply(res, statusOf(err.code), { error: { code: err.code, message: err.message } });
       throw err;
     }
   }
@@ -132,8 +132,8 @@ async function submitTx(node: CityNode, chainId: string, url: URL, req: Incoming
 }
 
 function statusOf(code: string): number {
-  if (code === 'NODE_COMMIT_TIMEOUT') return 504;
-  if (code === 'MEMPOOL_FULL' || code === 'MEMPOOL_BUSY') return 503;
+  if (code === 'NODE_COMMIT_TIMEOUT' || code === 'EVM_CALL_TIMEOUT') return 504;
+  if (code === 'MEMPOOL_FULL' || code === 'MEMPOOL_BUSY' || code === 'EVM_CALL_BUSY') return 503;
   // Included in a block, but the application did not execute it: the request was fine, the tx failed.
   if (code === 'NODE_TX_NOT_EXECUTED') return 422;
   return 400;
