@@ -14,9 +14,10 @@ const CHAIN = 'mempool-prop';
 const LIMITS = { maxTxs: 10, maxPerSender: 4, maxBytes: 1 << 20 };
 const keys = [0, 1, 2].map(() => ed25519.generateKeyPair().privateKey);
 /** txs[sender][nonce][variant], signed once for every run. */
-const txs = keys.map((privateKey) =>
+// Keys are per sender: a kv key belongs to its first writer, so another sender's write would fail.
+const txs = keys.map((privateKey, sender) =>
   Array.from({ length: 8 }, (_, nonce) =>
-    [0, 1].map((variant) => buildKvTx({ chainId: CHAIN, privateKey, nonce, ops: [{ type: 'put', key: Uint8Array.of(nonce), value: Uint8Array.of(variant) }] })),
+    [0, 1].map((variant) => buildKvTx({ chainId: CHAIN, privateKey, nonce, ops: [{ type: 'put', key: Uint8Array.of(sender, nonce), value: Uint8Array.of(variant) }] })),
   ),
 );
 
