@@ -67,7 +67,8 @@ test('a call past its time budget is aborted with EvmCallTimeoutError, and the p
 
 test('a heavy call does not hold up the main thread', async () => {
   await withDb(async (open) => {
-    const { app } = await open({ calls: { pool: await pool({ workers: 1 }), gasCap: 30_000_000n } });
+    // A generous time budget: on a loaded machine the 30M-gas call may take several seconds.
+    const { app } = await open({ calls: { pool: await pool({ workers: 1, timeoutMs: 40_000 }), gasCap: 30_000_000n } });
     await app.initChain(genesis);
     let last = performance.now();
     let worst = 0;
@@ -92,7 +93,7 @@ test('a heavy call does not hold up the main thread', async () => {
 test('beyond the workers and the queue bound, calls are refused with EvmCallBusyError at once', async () => {
   await withDb(async (open) => {
     // 30M gas (about 0.8 s) each: the first call is still running when the third arrives, even on a loaded machine.
-    const { app } = await open({ calls: { pool: await pool({ workers: 1, maxQueued: 1, cpuShare: 1 }), gasCap: 30_000_000n } });
+    const { app } = await open({ calls: { pool: await pool({ workers: 1, maxQueued: 1, cpuShare: 1, timeoutMs: 40_000 }), gasCap: 30_000_000n } });
     await app.initChain(genesis);
     const calls = [0, 1, 2].map(() => app.query('call', callData({ to: bytesOf(LOOP) })));
     const settled = await Promise.allSettled(calls);
