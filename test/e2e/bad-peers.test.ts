@@ -127,13 +127,16 @@ class Garbage {
     return this.frame(CHANNEL.control, encodeControl({ type: 'hello', version: PROTOCOL_VERSION, networkId: this.networkId, chains: [{ chainId: CHAIN, height }] }));
   }
 
-  /** Random but not an offence: unknown channels and chains, junk transactions, lies about height. */
+  /**
+   * Random but not an offence: unknown channels and chains, lies about height. (Junk transactions
+   * for a hosted chain are an offence since review finding M13: they are among the invalid ones.)
+   */
   harmless(): Buffer {
     switch (this.random.int(5)) {
       case 0:
         return this.frame(4 + this.random.int(252), this.bytes(300));
       case 1:
-        return this.frame(CHANNEL.transactions, encodeEnvelope(CHAIN, this.bytes(400)));
+        return this.frame(CHANNEL.transactions, encodeEnvelope(`chain-${this.random.int(1000)}`, this.bytes(400)));
       case 2:
         return this.frame(CHANNEL.consensus, encodeEnvelope(`chain-${this.random.int(1000)}`, this.bytes(100)));
       case 3:
@@ -168,8 +171,8 @@ class Garbage {
         return this.frame(CHANNEL.consensus, encodeEnvelope(CHAIN, encode([2 + r.int(2), 1 + r.int(50), r.int(3), r.chance(0.3) ? null : new Uint8Array(32).fill(r.int(256)), new Uint8Array(20).fill(7), this.bytes(64)])));
       case 5: // a well-formed proposal for a far-future height
         return this.frame(CHANNEL.consensus, encodeEnvelope(CHAIN, encode([1, 1_000_000 + r.int(1000), 0, -1, this.bytes(100), new Uint8Array(32).fill(1), new Uint8Array(20).fill(9), this.bytes(64)])));
-      case 6:
-        return this.frame(CHANNEL.sync, encodeEnvelope(CHAIN, this.bytes(100))); // junk sync
+      case 6: // junk sync, or a junk transaction for the hosted chain (an offence since M13)
+        return r.chance(0.5) ? this.frame(CHANNEL.sync, encodeEnvelope(CHAIN, this.bytes(100))) : this.frame(CHANNEL.transactions, encodeEnvelope(CHAIN, this.bytes(400)));
       case 7:
         return this.frame(CHANNEL.sync, encodeEnvelope(CHAIN, encodeSync({ type: 'getBlocks', requestId: r.int(1000), from: 0, count: 1_000_000 })));
       case 8: // valid CBOR, not a consensus message: an unknown message tag
