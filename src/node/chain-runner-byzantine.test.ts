@@ -172,18 +172,26 @@ test('C1: a proposal and a vote with a round near 2^53 are refused at once, befo
   assert.equal(h.executions(), 0);
 });
 
-test('C2: a forged proposal cannot get a bad block marked valid under its value id', async (t) => {
-  const h = await harness(t);
-  t.after(() => h.stop());
+/**
+ * The C2 attack: the forgery carries a good block under the id of B_bad, a block that does not
+ * link to genesis (a parent hash where there is none); then B_bad itself comes, correctly signed
+ * by the round's proposer. Returns B_bad's id once the runner has handled both.
+ */
+async function forgedValueIdAttack(h: Harness): Promise<string> {
   const proposer = h.genesis.validators.proposer(0);
   const good = await h.block({ proposer });
-  // B_bad: a block that does not link to genesis (a parent hash where there is none).
   const bad = await h.block({ proposer, parentHash: new Uint8Array(32).fill(7) });
   const badId = valueIdOf(suite, bad.bytes);
-  // The forgery: the good block under the bad block's id, with a junk signature.
   h.runner.onMessage('byz', { kind: 'proposal', height: 1, round: 0, validRound: -1, value: good.bytes, valueId: badId, proposer, signature: new Uint8Array(64) });
   h.runner.onMessage('byz', propose(h, bad.bytes));
   await settled(h);
+  return badId;
+}
+
+test('C2: a forged proposal cannot get a bad block marked valid under its value id', async (t) => {
+  const h = await harness(t);
+  t.after(() => h.stop());
+  await forgedValueIdAttack(h);
   const prevotes = prevotesOf(h);
   assert.equal(prevotes.length, 1, 'the honest node prevoted once in round 0');
   assert.equal((prevotes[0] as { valueId: string | null }).valueId, null, 'it prevoted nil, not the bad block');
@@ -271,13 +279,7 @@ test('commit re-checks the links: a certified block that does not link to its pa
 test('regressions switch: with C2 put back, the forged proposal gets the bad block a prevote (the test above has teeth)', async (t) => {
   const h = await harness(t, { regressions: { C2: true } });
   t.after(() => h.stop());
-  const proposer = h.genesis.validators.proposer(0);
-  const good = await h.block({ proposer });
-  const bad = await h.block({ proposer, parentHash: new Uint8Array(32).fill(7) });
-  const badId = valueIdOf(suite, bad.bytes);
-  h.runner.onMessage('byz', { kind: 'proposal', height: 1, round: 0, validRound: -1, value: good.bytes, valueId: badId, proposer, signature: new Uint8Array(64) });
-  h.runner.onMessage('byz', propose(h, bad.bytes));
-  await settled(h);
+  const badId = await forgedValueIdAttack(h);
   assert.equal((prevotesOf(h)[0] as { valueId: string | null }).valueId, badId);
 });
 
