@@ -101,6 +101,16 @@ export class Driver {
     return this.waiting;
   }
 
+  /** The sizes of this height's state, for bounds checks (the simulator, metrics). */
+  sizes(): { readonly keeperRounds: number; readonly proposalRounds: number; readonly future: number } {
+    return { keeperRounds: this.log.keeper.roundCount, proposalRounds: this.log.proposalRoundCount, future: this.future.length };
+  }
+
+  /** The next-height messages kept for when that height starts (each signature-checked). */
+  futureMessages(): readonly ConsensusMessage[] {
+    return this.future;
+  }
+
   /** What must be persisted now for a restart to be safe (also emitted in `persist` outputs). */
   snapshot(): ConsensusSnapshot {
     const { height, round, locked, valid } = this.state;

@@ -41,6 +41,11 @@ export class MessageLog {
     return this.o.keeper;
   }
 
+  /** Rounds with at least one accepted proposal. */
+  get proposalRoundCount(): number {
+    return this.proposals.size;
+  }
+
   /** The proposals accepted for `round` (more than one only from an equivocating proposer). */
   proposalsAt(round: Round): readonly Proposal[] {
     return this.proposals.get(round) ?? [];

@@ -86,6 +86,11 @@ export class VoteKeeper {
     return r;
   }
 
+  /** Rounds with at least one counted vote (bounded by the round window). */
+  get roundCount(): number {
+    return this.rounds.size;
+  }
+
   /** Whether the same signer's vote for the same value, round and type is already counted. */
   has(vote: Vote): boolean {
     const earlier = this.rounds.get(vote.round)?.[vote.type].votes.get(vote.validator);

@@ -61,3 +61,16 @@ export interface ChainRunnerOptions {
   /** Called after every committed height (metrics, subscribers), with each tx's result in block order. */
   readonly onCommit?: (block: Block, latencyMs: number, results: readonly TxResult[]) => void;
 }
+
+/** Sizes of a runner's current-height state, each bounded (docs/security.md); `queued`: events not yet handled. */
+export interface ChainRunnerInternals {
+  readonly height: number;
+  readonly round: number;
+  readonly keeperRounds: number;
+  readonly proposalRounds: number;
+  readonly future: number;
+  readonly candidates: number;
+  readonly validity: number;
+  readonly held: number;
+  readonly queued: number;
+}

@@ -1,5 +1,5 @@
 import type { CodecValue } from '../codec/index.js';
-import { checkBlockLinks, decodeBlock, encodeBlock, headerHash, txRoot, type Block, type BlockHeader } from '../chain/index.js';
+import { decodeBlock, encodeBlock, headerHash, txRoot, type Block, type BlockHeader } from '../chain/index.js';
 import {
   authenticateProposal,
   decodeCommitCertificate,
@@ -14,15 +14,16 @@ import {
   type ValidatorSet,
 } from '../consensus/index.js';
 import type { ExecutionResult } from '../execution/index.js';
-import { realTimers, type ChainRunnerOptions, type ChainTimers } from './chain-runner-options.js';
+import { realTimers, type ChainRunnerInternals, type ChainRunnerOptions, type ChainTimers } from './chain-runner-options.js';
 import { encodeConsensusMessage } from './consensus-wire.js';
 import { ChainDivergenceError, SyncedBlockMismatchError } from './errors.js';
 import { checkCommittedBlock, checkProposedBlock } from './proposal-checks.js';
 import { SerialQueue } from './serial-queue.js';
 import { validatorSetAt, validatorSetHash } from './validator-hash.js';
 import { restoreSnapshot, WalRecordWriter } from './wal-records.js';
+import { validateAsBeforeC2, type RegressionSeam } from './regressions.js';
 
-export type { ChainLog, ChainNetwork, ChainRunnerOptions, ChainTimers, ConsensusLog } from './chain-runner-options.js';
+export type { ChainLog, ChainNetwork, ChainRunnerInternals, ChainRunnerOptions, ChainTimers, ConsensusLog } from './chain-runner-options.js';
 
 // Next-height proposals held: a few rounds' worth from the next proposers.
 const MAX_HELD = 16;
@@ -110,7 +111,7 @@ export class ChainRunner {
         return;
       }
       if (message.kind === 'proposal' && message.height === this.driver.height) {
-        if (this.o.regressions?.C2) await this.validateClaimedProposal(peer, message);
+        if (this.o.regressions?.C2) await validateAsBeforeC2(this.regressionSeam(), peer, message);
         else {
           // Authenticated first (C2, M8): nothing is executed for a message its proposer did not sign.
           const reason = authenticateProposal(message, this.authContext());
@@ -120,6 +121,10 @@ export class ChainRunner {
       }
       await this.perform(this.driver.receive(message), peer);
     });
+  }
+
+  private regressionSeam(): RegressionSeam {
+    return { validity: this.validity, lastHeader: this.lastHeader, suite: this.o.genesis.suite, chainId: this.chainId, log: this.o.log, execute: (bytes, block) => this.candidateFor(bytes, block) };
   }
 
   private authContext(height = this.driver.height, validators = this.validatorSet): AuthenticationContext {
@@ -164,6 +169,20 @@ export class ChainRunner {
       if (this.stopped || !this.driver) return;
       for (const m of this.driver.signedMessages()) this.broadcast(m);
     });
+  }
+
+  /**
+   * The sizes of the current height's state, all bounded (see docs/security.md): the simulator
+   * checks them after every event. `queued` is the events not yet handled.
+   */
+  internals(): ChainRunnerInternals {
+    const sizes = this.driver ? this.driver.sizes() : { keeperRounds: 0, proposalRounds: 0, future: 0 };
+    return { height: this.height, round: this.round, ...sizes, candidates: this.candidates.size, validity: this.validity.size, held: this.held.length, queued: this.queue.pending };
+  }
+
+  /** The next-height messages the driver keeps (the simulator checks each is authenticated). */
+  futureMessages(): readonly ConsensusMessage[] {
+    return this.driver ? this.driver.futureMessages() : [];
   }
 
   /** Resolves once every event queued so far has been handled (tests, the simulator). */
@@ -271,21 +290,6 @@ export class ChainRunner {
       this.o.network.reportInvalid(peer, `invalid proposal: ${(err as Error).message}`);
     }
     this.validity.set(id, ok);
-  }
-
-  /** TEST ONLY (regressions.C2): the validation as it was before finding C2 was fixed. */
-  private async validateClaimedProposal(peer: string, proposal: Proposal): Promise<void> {
-    if (this.validity.has(proposal.valueId)) return;
-    let ok = false;
-    try {
-      const block = decodeBlock(proposal.value);
-      checkBlockLinks(this.o.genesis.suite, block, this.lastHeader, this.chainId);
-      await this.candidateFor(proposal.value, block);
-      ok = true;
-    } catch (err) {
-      this.o.log.warn({ chain: this.chainId, peer, err: (err as Error).message }, 'invalid proposal');
-    }
-    this.validity.set(proposal.valueId, ok);
   }
 
   private enqueue(step: () => DriverOutput[]): void {

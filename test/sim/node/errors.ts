@@ -10,8 +10,3 @@ export abstract class SimError extends Error {
 export class UnknownScenarioError extends SimError {
   readonly code = 'SIM_UNKNOWN_SCENARIO';
 }
-
-/** The runner no longer has a field the simulator reads (internals.ts): the simulator needs updating. */
-export class RunnerInternalsError extends SimError {
-  readonly code = 'SIM_RUNNER_INTERNALS';
-}
