@@ -1,5 +1,5 @@
 import type { CodecValue } from '../codec/index.js';
-import { decodeBlock, encodeBlock, headerHash, txRoot, type Block, type BlockHeader } from '../chain/index.js';
+import { decodeBlock, encodeBlock, type Block, type BlockHeader } from '../chain/index.js';
 import {
   authenticateProposal,
   decodeCommitCertificate,
@@ -13,13 +13,13 @@ import {
   type Proposal,
   type ValidatorSet,
 } from '../consensus/index.js';
-import type { ExecutionResult } from '../execution/index.js';
 import { realTimers, type ChainRunnerInternals, type ChainRunnerOptions, type ChainTimers } from './chain-runner-options.js';
 import { encodeConsensusMessage } from './consensus-wire.js';
 import { ChainDivergenceError, SyncedBlockMismatchError } from './errors.js';
-import { checkCommittedBlock, checkProposedBlock } from './proposal-checks.js';
+import { buildBlock, checkCommittedBlock, checkProposedBlock } from './proposal-checks.js';
 import { SerialQueue } from './serial-queue.js';
-import { validatorSetAt, validatorSetHash } from './validator-hash.js';
+import { validatorSetAt } from './validator-hash.js';
+import { CandidateBlocks, type Candidate } from './candidate-blocks.js';
 import { restoreSnapshot, WalRecordWriter } from './wal-records.js';
 import { validateAsBeforeC2, type RegressionSeam } from './regressions.js';
 
@@ -29,13 +29,6 @@ export type { ChainLog, ChainNetwork, ChainRunnerInternals, ChainRunnerOptions, 
 const MAX_HELD = 16;
 // As the driver's message log (message-log.ts).
 const MAX_PROPOSALS_PER_ROUND = 4;
-// Executed candidates kept per height (see remember()).
-const MAX_CANDIDATES = 32;
-
-interface Candidate {
-  readonly block: Block;
-  readonly execution: ExecutionResult;
-}
 
 /**
  * Drives one app chain: the consensus driver, the application and the block store, with the
@@ -54,7 +47,7 @@ export class ChainRunner {
   /** The next height's set (this one advanced), for checking proposals held for it. */
   private nextSet: ValidatorSet | undefined;
   private readonly walWriter = new WalRecordWriter();
-  private readonly candidates = new Map<string, Candidate>();
+  private readonly candidates = new CandidateBlocks();
   private readonly validity = new Map<string, boolean>();
   private readonly validatedPerRound = new Map<number, number>();
   /** Proposals for later heights, validated once their parent is committed. */
@@ -245,19 +238,8 @@ export class ChainRunner {
       throw new ChainDivergenceError(`block ${block.header.height} states roots this node does not compute`);
     }
     const candidate = { block, execution };
-    this.remember(id, candidate);
-    return candidate;
-  }
-
-  /**
-   * Keeps an executed candidate, the oldest dropped beyond MAX_CANDIDATES: a Byzantine proposer's
-   * many valid proposals cannot hold memory (blocks up to maxBlockBytes each), and the cap stays
-   * below the applications' own (64), so every candidate kept here is one the application can
-   * still commit. A dropped one is executed again if it is decided.
-   */
-  private remember(id: string, candidate: Candidate): void {
     this.candidates.set(id, candidate);
-    if (this.candidates.size > MAX_CANDIDATES) this.candidates.delete(this.candidates.keys().next().value!);
+    return candidate;
   }
 
   /** Txs this node's mempool admitted have passed the stateless check (signature) already. */
@@ -369,28 +351,15 @@ export class ChainRunner {
       return [];
     }
     const txs = await this.o.app.prepareProposal(this.o.mempool.reap(maxBlockBytes, maxBlockTxs), { maxBytes: maxBlockBytes, maxTxs: maxBlockTxs });
-    const suite = this.o.genesis.suite;
     const parent = this.lastHeader;
     const time = Math.max(this.now(), parent ? parent.time : 0);
     // Every reaped tx came through this node's mempool, so its signature was checked on admission.
     const execution = await this.o.app.executeBlock({ height, time, statelessChecked: txs.map(() => true) }, txs);
-    const block: Block = {
-      header: {
-        chainId: this.chainId,
-        height,
-        time,
-        parentHash: parent ? headerHash(suite, parent) : new Uint8Array(0),
-        txRoot: txRoot(suite, txs),
-        stateRoot: execution.stateRoot,
-        resultsRoot: execution.resultsRoot,
-        validatorSetHash: validatorSetHash(suite, this.validators),
-        proposer: this.driver.address ?? '',
-      },
-      txs,
-    };
+    const context = { suite: this.o.genesis.suite, chainId: this.chainId, parent, validators: this.validators };
+    const block = buildBlock(context, { height, time, txs, execution, proposer: this.driver.address ?? '' });
     const value = encodeBlock(block);
-    const id = valueIdOf(suite, value);
-    this.remember(id, { block, execution });
+    const id = valueIdOf(this.o.genesis.suite, value);
+    this.candidates.set(id, { block, execution });
     this.validity.set(id, true);
     return this.driver.proposeValue(height, round, value);
   }

@@ -6,14 +6,15 @@ import type { PrivateKey } from '../crypto/index.js';
 import { parseCertificatePem, readPrivateKeyPem } from '../pki/index.js';
 import { BlockStore, WriteAheadLog, checkBlockLinks, decodeBlock } from '../chain/index.js';
 import { decodeCommitCertificate, validatorAddress, valueIdOf, verifyCommitCertificate, type ConsensusConfig, type ConsensusMessage } from '../consensus/index.js';
-import { EvmApplication, EvmCallPool, evmChainIdOf, KvApplication, txExecuted, type Application, type EvmQueryOptions, type TxResult } from '../execution/index.js';
+import { EvmApplication, EvmCallPool, evmChainIdOf, KvApplication, type Application, type EvmQueryOptions } from '../execution/index.js';
 import type { CodecValue } from '../codec/index.js';
 import { BlockSync, CHANNEL, MessageDecodeError, PeerManager, Router } from '../p2p/index.js';
 import { ChainRunner } from './chain-runner.js';
 import { splitHostPort, type NodeConfig } from './config.js';
 import { CrlReloader, type ReloadOutcome } from './crl-reloader.js';
 import { decodeConsensusMessage } from './consensus-wire.js';
-import { CommitTimeoutError, CommitWaitCancelledError, DuplicateEvmChainIdError, NodeConfigError, NodeListenError, TxFailedError, TxNotExecutedError, WireFormatError, SyncedBlockMismatchError } from './errors.js';
+import { CommitWaiters } from './commit-waiters.js';
+import { DuplicateEvmChainIdError, NodeConfigError, NodeListenError, WireFormatError, SyncedBlockMismatchError } from './errors.js';
 import { loadGenesis, type ChainGenesis } from './genesis.js';
 import { Mempool, MempoolBadSignatureError, MempoolMalformedError, MempoolWrongChainError, VerifyPool } from './mempool/index.js';
 import { NodeMetrics } from './metrics.js';
@@ -32,12 +33,6 @@ export interface HostedChain {
 
 const REGOSSIP_MS = 1000;
 
-interface CommitWait {
-  readonly timer: NodeJS.Timeout;
-  /** Ends the wait: rejects with `err`, else resolves with `height`. */
-  readonly settle: (err: Error | undefined, height?: number) => void;
-}
-
 /**
  * A city node: one LevelDB, one mutual-TLS peer network, and the app chains it hosts. It wires
  * the layers together and owns nothing the layers below do not already do.
@@ -46,9 +41,7 @@ export class CityNode {
   readonly metrics = new NodeMetrics();
   readonly chains = new Map<string, HostedChain>();
   private regossipTimer: NodeJS.Timeout | undefined;
-  /** chainId/txHash → resolvers of clients waiting for that tx to commit. */
-  /** Commit waits per `<chainId>/<tx hash>`: resolved with the height, or rejected (cancel, timeout, stop). */
-  private readonly waiters = new Map<string, CommitWait[]>();
+  private readonly waiters = new CommitWaiters();
   /** Told each height a hosted chain commits (after the application committed it). */
   private readonly commitListeners = new Map<string, Set<(height: number) => void>>();
   private p2pPort = 0;
@@ -192,44 +185,7 @@ export class CityNode {
   commitWaiter(chainId: string, tx: Uint8Array, timeoutMs: number, signal?: AbortSignal): Promise<number> {
     const chain = this.chains.get(chainId);
     if (!chain) return Promise.reject(new NodeConfigError(`this node does not host chain '${chainId}'`));
-    if (signal?.aborted) return Promise.reject(new CommitWaitCancelledError('the commit wait was cancelled'));
-    const key = `${chainId}/${Buffer.from(chain.genesis.suite.hash(tx)).toString('hex')}`;
-    return new Promise((resolve, reject) => {
-      const end = (err?: Error, height?: number) => {
-        clearTimeout(wait.timer);
-        signal?.removeEventListener('abort', onAbort);
-        const rest = (this.waiters.get(key) ?? []).filter((w) => w !== wait);
-        if (rest.length > 0) this.waiters.set(key, rest);
-        else this.waiters.delete(key);
-        if (err) reject(err);
-        else resolve(height!);
-      };
-      const onAbort = () => end(new CommitWaitCancelledError('the commit wait was cancelled'));
-      const wait: CommitWait = {
-        timer: setTimeout(() => end(new CommitTimeoutError(`transaction not committed within ${timeoutMs} ms`)), timeoutMs),
-        settle: end,
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.set(key, [...(this.waiters.get(key) ?? []), wait]);
-    });
-  }
-
-  /**
-   * Ends the waits of the txs of a committed block: with the height when the tx succeeded; with
-   * a TxNotExecutedError when the block holds it but the application did not execute it (it
-   * changed nothing, and the mempool dropped it with the block: it will never run); with a
-   * TxFailedError when it ran and failed.
-   */
-  private notifyCommitted(chainId: string, suiteHash: (tx: Uint8Array) => Uint8Array, txs: readonly Uint8Array[], height: number, results: readonly TxResult[]): void {
-    if (this.waiters.size === 0) return;
-    for (const [index, tx] of txs.entries()) {
-      const key = `${chainId}/${Buffer.from(suiteHash(tx)).toString('hex')}`;
-      const list = this.waiters.get(key);
-      if (!list) continue;
-      const result = results[index];
-      const failure = !result || result.ok ? undefined : txExecuted(result) ? new TxFailedError(height, index, result.code) : new TxNotExecutedError(height, index, result.code);
-      for (const w of list) w.settle(failure, height);
-    }
+    return this.waiters.wait(chainId, Buffer.from(chain.genesis.suite.hash(tx)).toString('hex'), timeoutMs, signal);
   }
 
   /**
@@ -257,7 +213,7 @@ export class CityNode {
   async stop(): Promise<void> {
     this.crlReloader?.close();
     if (this.regossipTimer) clearInterval(this.regossipTimer);
-    for (const list of [...this.waiters.values()]) for (const w of list) w.settle(new CommitWaitCancelledError('the node is stopping'));
+    this.waiters.cancelAll();
     for (const c of this.chains.values()) {
       c.sync.stop();
       await c.runner.stop();
@@ -308,7 +264,7 @@ export class CityNode {
       onCommit: (block, latencyMs, results) => {
         // Peers that missed this height's votes (restarted, partitioned) learn it here and block-sync it.
         sync.announce();
-        this.notifyCommitted(chainId, (tx) => suite.hash(tx), block.txs, block.header.height, results);
+        this.waiters.committed(chainId, (tx: Uint8Array) => Buffer.from(suite.hash(tx)).toString('hex'), block.txs, block.header.height, results);
         for (const listener of this.commitListeners.get(chainId) ?? []) listener(block.header.height);
         this.metrics.height.set({ chain: chainId }, block.header.height);
         this.metrics.committedTxs.inc({ chain: chainId }, block.txs.length);

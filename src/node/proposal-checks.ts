@@ -8,7 +8,8 @@
  * decided block: committed blocks are re-checked without it (`checkCommittedBlock`).
  */
 import type { Suite } from '../crypto/index.js';
-import { checkBlockLinks, type Block, type BlockHeader } from '../chain/index.js';
+import { checkBlockLinks, headerHash, txRoot, type Block, type BlockHeader } from '../chain/index.js';
+import type { ExecutionResult } from '../execution/index.js';
 import type { ValidatorSet } from '../consensus/index.js';
 import { ChainDivergenceError, InvalidProposalError } from './errors.js';
 import { validatorSetHash } from './validator-hash.js';
@@ -53,4 +54,20 @@ export function checkProposedBlock(block: Block, encodedBytes: number, proposer:
   if (block.header.time > c.now + drift) throw new InvalidProposalError(`block time ${block.header.time} is more than ${drift} ms past this node's clock (${c.now})`);
   if (block.header.proposer !== proposer) throw new InvalidProposalError('the header names another proposer');
   checkCommittedBlock(block, c);
+}
+
+/** The block this node proposes: the header names its parent, roots, validator set and proposer, so it passes the checks above. */
+export function buildBlock(c: ChainContext, b: { height: number; time: number; txs: Uint8Array[]; execution: ExecutionResult; proposer: string }): Block {
+  const header: BlockHeader = {
+    chainId: c.chainId,
+    height: b.height,
+    time: b.time,
+    parentHash: c.parent ? headerHash(c.suite, c.parent) : new Uint8Array(0),
+    txRoot: txRoot(c.suite, b.txs),
+    stateRoot: b.execution.stateRoot,
+    resultsRoot: b.execution.resultsRoot,
+    validatorSetHash: validatorSetHash(c.suite, c.validators),
+    proposer: b.proposer,
+  };
+  return { header, txs: b.txs };
 }
