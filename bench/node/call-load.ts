@@ -9,8 +9,7 @@
  * the nodes from src/ under tsx; `--gas N`
  * makes the calls N gas each (a control: the cost of answering calls without the EVM work).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { getSuite } from '../../src/crypto/index.js';
 import { buildKvTx } from '../../src/execution/index.js';
 import { closeAgent, closedLoop, openLoop, TxFeed, type Sink } from './load.js';
-import { commitsFromLog, freeBasePort, Network } from './net.js';
+import { commitsFromLog, ensureBuilt, freeBasePort, Network } from './net.js';
 import { CHAIN, TX_PATH } from './settings.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -44,29 +43,6 @@ const LOOP_CALL = { data: '0x5b600056', ...(GAS !== undefined && { gas: `0x${GAS
 
 const started = Date.now();
 const log = (msg: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${msg}`);
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-function ensureBuilt(): void {
-  if (TSX) return;
-  let built = 0;
-  try {
-    built = statSync(MAIN).mtimeMs;
-  } catch {
-    // not built yet
-  }
-  if (built > newestMtime(path.join(ROOT, 'src'))) return;
-  log('dist/ is older than src/: npm run build');
-  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-}
 
 function signTxs(): TxFeed {
   const suite = getSuite('ecdsa-p256');
@@ -138,7 +114,7 @@ const f0 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'bsn-bench-calls-'));
 let net: Network | undefined;
 try {
-  ensureBuilt();
+  if (!TSX) ensureBuilt(ROOT, log);
   const feed = signTxs();
   const base = await freeBasePort(40);
   log(`starting the four-node network of bsn up on 127.0.0.1:${base}..${base + 39}`);

@@ -17,12 +17,12 @@
  * Prints tables; writes bench/results/node-kv.json.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closeAgent, closedLoop, openLoop, summarize, TxFeed, type RunResult, type Sink } from './load.js';
-import { chainCounters, commitsFromLog, freeBasePort, machineCpuSeconds, monotonicUs, Network, processCpuSeconds, refuseNewNodes } from './net.js';
+import { chainCounters, commitsFromLog, ensureBuilt, freeBasePort, machineCpuSeconds, monotonicUs, Network, processCpuSeconds, refuseNewNodes } from './net.js';
 import { profileSpan, summarizeProfile, type ProfileSummary } from './profile.js';
 import { f0, f1, phaseTables, profileTable, table, type PhaseReport } from './report.js';
 import { executionCeiling, generatorCeiling, signAll, verifyCeiling, type Signed } from './ceilings.js';
@@ -61,29 +61,6 @@ function machine() {
     dirtySrcFiles: git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean).length,
     date: new Date().toISOString(),
   };
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-function ensureBuilt(): boolean {
-  let built = 0;
-  try {
-    built = statSync(MAIN).mtimeMs;
-  } catch {
-    // not built yet
-  }
-  if (built > newestMtime(path.join(ROOT, 'src'))) return false;
-  log('dist/ is older than src/: npm run build');
-  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  return true;
 }
 
 // ---------------------------------------------------------------- phases on a network
@@ -222,7 +199,7 @@ try {
   const m = machine();
   console.log(`machine: ${m.cores} cores (${m.cpu}), ${m.memGiB} GiB, Node ${m.node}, load average ${m.loadAverage.join(' ')}, commit ${m.commit}${m.dirtySrcFiles ? ` + ${m.dirtySrcFiles} uncommitted src files` : ''}`);
   console.log(`the ${m.cores} cores are shared by every node process, the load generator and whatever else runs on the machine\n`);
-  const rebuilt = ensureBuilt();
+  const rebuilt = ensureBuilt(ROOT, log);
 
   log(`signing ${(SENDERS * NONCES).toLocaleString('en-US')} kv txs (${SENDERS} ecdsa-p256 senders × ${NONCES} nonces) on ${os.availableParallelism()} worker threads`);
   const signed = await signAll();

@@ -5,7 +5,7 @@
  * one still alive is killed when the bench exits, however it exits.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, closeSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { initDevnet, OPS_TOKEN_FILE, readOpsToken, waitReady, type DevnetLayout } from '../../src/network/devnet.js';
@@ -233,4 +233,28 @@ export function commitsFromLog(file: string): CommitLine[] {
     }
   }
   return out;
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p));
+    else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds dist/ when it is older than any source file under `root`/src; true when it built. */
+export function ensureBuilt(root: string, log: (msg: string) => void): boolean {
+  let built = 0;
+  try {
+    built = statSync(path.join(root, 'dist/cli/main.js')).mtimeMs;
+  } catch {
+    // not built yet
+  }
+  if (built > newestMtime(path.join(root, 'src'))) return false;
+  log('dist/ is older than src/: npm run build');
+  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  return true;
 }
