@@ -12,6 +12,9 @@ function chainLevel(db: Db, chainId: string) {
 const blockKey = (height: number) => `block/${height.toString().padStart(16, '0')}`;
 const certificateKey = (height: number) => `cert/${height.toString().padStart(16, '0')}`;
 const TIP = 'tip';
+/** The validator set a block put in force from the next height (governance); absent when it kept the set. */
+const validatorsKey = (height: number) => `vset/${height.toString().padStart(16, '0')}`;
+const VALIDATORS_PREFIX = 'vset/';
 
 /**
  * Blocks and their commit certificates of one chain, in the node's one LevelDB (a sublevel per
@@ -37,18 +40,34 @@ export class BlockStore {
     return this.tip;
   }
 
-  /** Stores the block of the next height with its commit certificate, durably (fsync). */
-  async append(height: number, block: Uint8Array, certificate: Uint8Array): Promise<void> {
+  /**
+   * Stores the block of the next height with its commit certificate, durably (fsync). When the
+   * block changes the validator set, `validators` (the encoded new set, as the chain layer's
+   * caller encodes it) goes in the same batch: after a crash the store knows every set its
+   * blocks decided, including those whose state the application had already committed.
+   */
+  async append(height: number, block: Uint8Array, certificate: Uint8Array, validators?: Uint8Array): Promise<void> {
     if (height !== this.tip + 1) throw new BlockStoreError(`cannot store height ${height}: the store is at ${this.tip}`);
     await this.db.batch(
       [
         { type: 'put', sublevel: this.level, key: blockKey(height), value: block },
         { type: 'put', sublevel: this.level, key: certificateKey(height), value: certificate },
+        ...(validators ? [{ type: 'put' as const, sublevel: this.level, key: validatorsKey(height), value: validators }] : []),
         { type: 'put', sublevel: this.level, key: TIP, value: new TextEncoder().encode(String(height)) },
       ],
       { sync: true },
     );
     this.tip = height;
+  }
+
+  /** Every stored validator-set change: height of the block that made it → its encoding. */
+  async validatorChanges(): Promise<Map<number, Uint8Array>> {
+    const changes = new Map<number, Uint8Array>();
+    for await (const [key, value] of this.level.iterator({ gte: VALIDATORS_PREFIX, lt: 'vset0' })) {
+      const height = Number(key.slice(VALIDATORS_PREFIX.length));
+      if (height <= this.tip) changes.set(height, value);
+    }
+    return changes;
   }
 
   async block(height: number): Promise<Uint8Array | undefined> {

@@ -175,4 +175,20 @@ export interface ExecutionResult {
   readonly stateRoot: Uint8Array;
   readonly resultsRoot: Uint8Array;
   readonly results: readonly TxResult[];
+  /**
+   * The chain's whole validator set from height + 1 on, when this block changes it (the
+   * governance chain adds, suspends or revokes a node); absent when the set stays as it is.
+   * Part of consensus: every validator computes the same set from the same block, and the next
+   * header's validatorSetHash names it.
+   */
+  readonly nextValidators?: readonly ValidatorUpdate[];
+}
+
+/** One member of a validator set an application asks for. */
+export interface ValidatorUpdate {
+  /** For logs and status. */
+  readonly name: string;
+  /** The raw public key in the chain's suite (PublicKey.bytes). */
+  readonly publicKey: Uint8Array;
+  readonly power: number;
 }

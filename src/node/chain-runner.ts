@@ -18,7 +18,8 @@ import { encodeConsensusMessage } from './consensus-wire.js';
 import { ChainDivergenceError, SyncedBlockMismatchError } from './errors.js';
 import { buildBlock, checkCommittedBlock, checkProposedBlock } from './proposal-checks.js';
 import { SerialQueue } from './serial-queue.js';
-import { validatorSetAt } from './validator-hash.js';
+import { ValidatorSetHistory } from './validator-hash.js';
+import { decodeValidatorUpdates, encodeValidatorUpdates, validatorsOfUpdates } from './validator-updates.js';
 import { CandidateBlocks, type Candidate } from './candidate-blocks.js';
 import { restoreSnapshot, WalRecordWriter } from './wal-records.js';
 import { validateAsBeforeC2, type RegressionSeam } from './regressions.js';
@@ -44,7 +45,11 @@ export class ChainRunner {
   private driver!: Driver;
   private readonly queue: SerialQueue;
   private validatorSet: ValidatorSet;
-  /** The next height's set (this one advanced), for checking proposals held for it. */
+  /** Every set the chain had: genesis, rotation, and the changes its blocks decided (governance). */
+  private readonly history: ValidatorSetHistory;
+  /** Consensus address → name, for logs and status: the genesis's names and those changes brought. */
+  readonly validatorNames: Map<string, string>;
+  /** The next height's set as predicted (this one advanced), for checking proposals held for it. */
   private nextSet: ValidatorSet | undefined;
   private readonly walWriter = new WalRecordWriter();
   private readonly candidates = new CandidateBlocks();
@@ -66,6 +71,8 @@ export class ChainRunner {
     this.now = o.now ?? Date.now;
     this.clock = o.timers ?? realTimers;
     this.validatorSet = o.genesis.validators;
+    this.history = new ValidatorSetHistory(o.genesis.validators);
+    this.validatorNames = new Map(o.genesis.names);
     this.queue = new SerialQueue((err) => o.log.warn({ chain: this.chainId, err: (err as Error).message }, 'chain event failed'));
   }
 
@@ -79,13 +86,32 @@ export class ChainRunner {
     return this.validatorSet;
   }
 
+  /**
+   * The set that decides `height`, for any height up to the next one (block sync verifies the
+   * certificate of height + 1 with it). Later heights' sets are not known yet: undefined.
+   */
+  validatorSetFor(height: number): ValidatorSet | undefined {
+    return height >= 1 && height <= this.o.store.height + 1 ? this.history.at(height) : undefined;
+  }
+
+  /** Whether this node's key is in the set of the current height (it votes). */
+  get isValidator(): boolean {
+    return this.driver?.address !== null && this.driver?.address !== undefined && this.validatorSet.get(this.driver.address) !== undefined;
+  }
+
+  private recordValidators(height: number, change: { validators: ValidatorSet['validators']; names: Map<string, string> }): void {
+    this.history.record(height, change.validators);
+    for (const [address, name] of change.names) this.validatorNames.set(address, name);
+  }
+
   /** Recovers (replays stored blocks the application lacks, restores the WAL) and starts consensus. */
   async start(): Promise<void> {
     await this.queue.run(async () => {
+      for (const [height, bytes] of await this.o.store.validatorChanges()) this.recordValidators(height, decodeValidatorUpdates(this.o.genesis.suite, bytes));
       await this.recoverApplication();
       const tip = this.o.store.height;
       this.lastHeader = tip > 0 ? decodeBlock((await this.o.store.block(tip))!).header : undefined;
-      this.validatorSet = validatorSetAt(this.o.genesis.validators, tip + 1);
+      this.validatorSet = this.history.at(tip + 1);
       this.driver = this.makeDriver(tip + 1);
       this.heightStartedAt = this.now();
       await this.perform(this.driver.start(), undefined);
@@ -371,7 +397,9 @@ export class ChainRunner {
     // (a typed error, nothing stored) rather than enter the store that peers sync from.
     if (!this.o.regressions?.C2) checkCommittedBlock(block, { suite: this.o.genesis.suite, chainId: this.chainId, parent: this.lastHeader, validators: this.validators });
     const candidate = await this.candidateFor(value, block);
-    await this.o.store.append(height, value, certificate);
+    const updates = candidate.execution.nextValidators;
+    await this.o.store.append(height, value, certificate, updates ? encodeValidatorUpdates(updates) : undefined);
+    if (updates) this.recordValidators(height, validatorsOfUpdates(this.o.genesis.suite, updates));
     await this.o.app.commit(height, candidate.execution.executionId);
     this.lastHeader = candidate.block.header;
     this.candidates.clear();
@@ -387,10 +415,12 @@ export class ChainRunner {
     this.o.log.info({ chain: this.chainId, height, txs: candidate.block.txs.length, latencyMs: latency }, 'committed');
     for (const t of this.timers) this.clock.clear(t);
     this.timers.clear();
-    this.validatorSet = this.nextSet ?? this.validatorSet.next();
+    this.validatorSet = this.history.at(height + 1);
     this.nextSet = undefined;
+    if (updates) this.o.log.info({ chain: this.chainId, height: height + 1, validators: this.validatorSet.validators.map((v) => this.validatorNames.get(v.address) ?? v.address) }, 'validator set changed');
     const next = this.driver.nextHeight(this.validatorSet);
-    const held = this.held.filter((h) => h.proposal.height === height + 1);
+    // Held proposals were authenticated against the predicted set: a changed set judges them again.
+    const held = this.held.filter((h) => h.proposal.height === height + 1 && (!updates || authenticateProposal(h.proposal, this.authContext()) === null));
     this.held = [];
     // Held proposals were authenticated against this set when they arrived.
     for (const h of held) await this.validateProposal(h.peer, h.proposal);

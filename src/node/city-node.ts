@@ -18,7 +18,6 @@ import { DuplicateEvmChainIdError, NodeConfigError, NodeListenError, WireFormatE
 import { loadGenesis, type ChainGenesis } from './genesis.js';
 import { Mempool, MempoolBadSignatureError, MempoolMalformedError, MempoolWrongChainError, VerifyPool } from './mempool/index.js';
 import { NodeMetrics } from './metrics.js';
-import { ValidatorSetHistory } from './validator-hash.js';
 
 /** One hosted app chain and everything that serves it. */
 export interface HostedChain {
@@ -241,7 +240,9 @@ export class CityNode {
     const store = await BlockStore.open(this.db, chainId);
     const { wal, recovery } = WriteAheadLog.open(path.join(this.config.dataDir, 'wal', `${chainId}.wal`));
     if (recovery.truncatedBytes > 0) chainLog.warn({ bytes: recovery.truncatedBytes }, 'cut a torn tail off the consensus WAL');
-    const isValidator = nodeKey.suite === suite.name && genesis.validators.get(validatorAddress(suite, nodeKey.publicKey)) !== undefined;
+    // Every node of the chain's suite holds its key: it votes at the heights whose set has it
+    // (the governance chain adds and removes validators as it runs).
+    const ownKey = nodeKey.suite === suite.name ? nodeKey : null;
     const runner = new ChainRunner({
       genesis,
       app,
@@ -249,7 +250,7 @@ export class CityNode {
       store,
       wal,
       walRecords: recovery.records,
-      privateKey: isValidator ? nodeKey : null,
+      privateKey: ownKey,
       consensus: consensusConfig(this.config),
       // A proposal carries its whole block in one frame: keep blocks well under the frame limit.
       limits: { maxBlockBytes: Math.min(1024 * 1024, Math.floor(this.config.p2p.maxFrameBytes / 2)), maxBlockTxs: 5000, maxBlockDriftMs: this.config.consensus.maxBlockDriftMs },
@@ -273,7 +274,6 @@ export class CityNode {
         this.metrics.mempoolBytes.set({ chain: chainId }, mempool.bytes);
       },
     });
-    const validatorHistory = new ValidatorSetHistory(genesis.validators);
     const sync = new BlockSync({
       router: this.router,
       chainId,
@@ -284,7 +284,9 @@ export class CityNode {
         // The certificate is bound to this block at this height before anything runs (H5).
         if (cert.height !== height) throw new SyncedBlockMismatchError(`a certificate of height ${cert.height} came for height ${height}`);
         if (cert.valueId !== valueIdOf(suite, blockBytes)) throw new SyncedBlockMismatchError(`the block of height ${height} is not the one its certificate commits`);
-        verifyCommitCertificate(cert, validatorHistory.at(height), suite, chainId);
+        const validators = runner.validatorSetFor(height);
+        if (!validators) throw new SyncedBlockMismatchError(`height ${height} is past the next one; its validator set is not known yet`);
+        verifyCommitCertificate(cert, validators, suite, chainId);
         const parent = height > 1 ? decodeBlock((await store.block(height - 1))!).header : undefined;
         checkBlockLinks(suite, decodeBlock(blockBytes), parent, chainId);
       },
@@ -311,7 +313,7 @@ export class CityNode {
     sync.start();
     this.metrics.height.set({ chain: chainId }, store.height);
     this.chains.set(chainId, { genesis, app, mempool, store, runner, sync, wal });
-    chainLog.info({ height: store.height, validator: isValidator }, 'hosting chain');
+    chainLog.info({ height: store.height, validator: runner.isValidator }, 'hosting chain');
   }
 }
 
