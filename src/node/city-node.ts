@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { PrivateKey } from '../crypto/index.js';
 import { parseCertificatePem, readPrivateKeyPem } from '../pki/index.js';
 import { BlockStore, WriteAheadLog, checkBlockLinks, decodeBlock } from '../chain/index.js';
-import { decodeCommitCertificate, validatorAddress, valueIdOf, verifyCommitCertificate, type ConsensusConfig, type ConsensusMessage } from '../consensus/index.js';
+import { decodeCommitCertificate, valueIdOf, verifyCommitCertificate, type ConsensusConfig, type ConsensusMessage } from '../consensus/index.js';
 import { EvmApplication, EvmCallPool, evmChainIdOf, KvApplication, type Application, type EvmQueryOptions } from '../execution/index.js';
 import type { CodecValue } from '../codec/index.js';
 import { BlockSync, CHANNEL, MessageDecodeError, PeerManager, Router } from '../p2p/index.js';
