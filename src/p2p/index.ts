@@ -8,7 +8,7 @@ export { peerIdentityOf, type PeerIdentity } from './identity.js';
 export { backoffDelay, seededRandom, DEFAULT_BACKOFF, type BackoffOptions, type RandomSource } from './backoff.js';
 export { PeerScores, DEFAULT_SCORING, type Offence, type ScoringOptions } from './scoring.js';
 export { P2pCounters, silentLogger, type P2pLogger, type P2pMetricsSnapshot } from './observe.js';
-export { PeerManager, type PeerAddress, type PeerManagerEvents, type PeerManagerOptions } from './peer-manager.js';
+export { PeerManager, type AdmissionPolicy, type PeerAddress, type PeerManagerEvents, type PeerManagerOptions } from './peer-manager.js';
 export { Router, type ChainHandlers, type PeerChainInfo, type RouterOptions } from './router.js';
 export { BlockSync, type BlockSyncEvents, type BlockSyncOptions, type SyncStore, type VerifyBlock } from './block-sync.js';
 export {

@@ -166,3 +166,30 @@ test('M11: an impostor with the same CN that connects first does not stop the di
   await waitFor(() => pinned.manager.connection(real!.id.fingerprint)?.isOpen === true, 3_000, 'the pinned real peer');
   assert.equal(pinned.manager.connection(impostorId.fingerprint), undefined, 'the impostor was not kept by the pinned node (it did not dial it)');
 });
+
+test('an admission policy (the governance registry) drops the kept peers it refuses and refuses them while it is in force; lifting it lets them back', async (t) => {
+  const net = await testNet(t, ['node1', 'node2']);
+  const [a, b] = await Promise.all(net.ids.map((id, i) => startNode(t, net, id, { seed: i + 1 })));
+  a!.manager.addPersistentPeer({ host: '127.0.0.1', port: b!.port, name: 'node2' });
+  b!.manager.addPersistentPeer({ host: '127.0.0.1', port: a!.port, name: 'node1' });
+  a!.manager.start();
+  b!.manager.start();
+  await waitFor(() => fullMesh([a!, b!]), 5_000, 'a connection');
+
+  class NotAdmitted extends Error {}
+  const seen: number[] = [];
+  const dropped = a!.manager.setAdmission((peer, issuers) => {
+    seen.push(issuers.length);
+    return peer.name === 'node2' ? new NotAdmitted(`${peer.name} is suspended`) : undefined;
+  });
+  assert.deepEqual(dropped.map((p) => p.name), ['node2']);
+  assert.ok(seen.every((n) => n >= 1), 'the policy sees the operator CA above the peer');
+  assert.ok(a!.logs.has('dropped a peer the registry does not admit', { peer: 'node2' }));
+  // node2 keeps dialling; every new connection is refused while the policy stands.
+  await sleep(1500);
+  assert.equal(a!.manager.connections().length, 0);
+  assert.equal(a!.manager.metrics().revokedDrops, 0, 'not admitted is not revoked');
+
+  a!.manager.setAdmission(undefined);
+  await waitFor(() => fullMesh([a!, b!]), 15_000, 'node2 back once the policy is lifted');
+});

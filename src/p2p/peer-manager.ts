@@ -13,6 +13,7 @@ import {
   SelfConnectionError,
   ShutdownError,
   UnexpectedPeerError,
+  PeerRevokedError,
 } from './errors.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions, type RandomSource } from './backoff.js';
 import { DEFAULT_MAX_FRAME_BYTES, type Frame } from './frame.js';
@@ -49,6 +50,14 @@ export interface PeerManagerOptions {
   readonly now?: () => number;
   readonly logger?: P2pLogger;
 }
+
+/**
+ * Who may be a peer beyond what its certificate proves: the governance chain's registry
+ * (src/network/governor.ts) refuses nodes of operators it has not admitted or has suspended,
+ * nodes it suspended or removed, and certificates it revoked. Returns why not, or undefined.
+ * A PeerRevokedError is remembered like a CRL's (no redial at the normal backoff).
+ */
+export type AdmissionPolicy = (peer: PeerIdentity, issuerChainDer: readonly Uint8Array[]) => Error | undefined;
 
 export interface PeerManagerEvents {
   /** The one connection kept to a peer; a replacement after a tie-break comes as disconnected + connected. */
@@ -90,6 +99,7 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
   private readonly dials = new Map<string, DialState>();
   private readonly rootPem: string;
   private revocation: RevocationCheck;
+  private admission: AdmissionPolicy | undefined;
   /** Fingerprints found revoked (certificate or operator CA) since start; a CRL never un-revokes. */
   private readonly revoked = new Set<string>();
   private readonly revokedRedialMs: number;
@@ -180,6 +190,12 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
     return dropped;
   }
 
+  /** Puts `policy` in force for every connection from now on, and drops the kept ones it refuses; returns those. */
+  setAdmission(policy: AdmissionPolicy | undefined): PeerIdentity[] {
+    this.admission = policy;
+    return [...this.active.values()].filter((conn) => this.refuseRevoked(conn)).map((conn) => conn.peer);
+  }
+
   score(fingerprint: string): number {
     return this.scores.score(fingerprint);
   }
@@ -227,12 +243,15 @@ export class PeerManager extends EventEmitter<PeerManagerEvents> {
    * CRL never un-revokes; a re-issued certificate has a new fingerprint). True if it dropped it.
    */
   private refuseRevoked(conn: PeerConnection): boolean {
-    const reason = this.revocation.revoked(conn, new Date(this.now()));
+    const reason = this.revocation.revoked(conn, new Date(this.now())) ?? this.admission?.(conn.peer, conn.issuerChainDer());
     if (!reason) return false;
     const { peer } = conn;
-    this.revoked.add(peer.fingerprint);
-    this.counters.revokedDrops++;
-    this.logger.warn({ peer: peer.name, fingerprint: peer.fingerprint, operator: peer.operator, remote: conn.remoteAddress, ...errorFields(reason) }, 'dropped a revoked peer');
+    const revoked = reason instanceof PeerRevokedError;
+    if (revoked) {
+      this.revoked.add(peer.fingerprint);
+      this.counters.revokedDrops++;
+    }
+    this.logger.warn({ peer: peer.name, fingerprint: peer.fingerprint, operator: peer.operator, remote: conn.remoteAddress, ...errorFields(reason) }, revoked ? 'dropped a revoked peer' : 'dropped a peer the registry does not admit');
     conn.drop(reason);
     return true;
   }

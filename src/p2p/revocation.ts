@@ -27,11 +27,16 @@ export class RevocationCheck {
    */
   revoked(conn: PeerConnection, at = new Date()): PeerRevokedError | undefined {
     const intermediates = conn.issuerChainDer().map((der) => parseCertificateDer(der));
-    const crls = this.crls.filter((c) => c.thisUpdate <= at && (c.nextUpdate === undefined || at <= c.nextUpdate));
-    try {
-      validateChain({ roots: this.roots, intermediates, leaf: conn.peer.certificate, crls, at });
-    } catch (err) {
-      if (err instanceof RevokedError) return new PeerRevokedError(`${conn.peer.name} (${conn.peer.operator}): ${err.message}`, { cause: err });
+    const current = (c: ParsedCrl) => c.thisUpdate <= at && (c.nextUpdate === undefined || at <= c.nextUpdate);
+    // A CRL past its nextUpdate still revokes what it lists (a CRL never un-revokes): each is
+    // asked on its own, at its own thisUpdate, so that it cannot hide the entries of the others.
+    const asks = [{ crls: this.crls.filter(current), at }, ...this.crls.filter((c) => !current(c)).map((c) => ({ crls: [c], at: c.thisUpdate }))];
+    for (const ask of asks) {
+      try {
+        validateChain({ roots: this.roots, intermediates, leaf: conn.peer.certificate, ...ask });
+      } catch (err) {
+        if (err instanceof RevokedError) return new PeerRevokedError(`${conn.peer.name} (${conn.peer.operator}): ${err.message}`, { cause: err });
+      }
     }
     return undefined;
   }

@@ -5,6 +5,7 @@ import { DEFAULT_MAX_QUEUED_BYTES, PeerConnection } from './connection.js';
 import { ConnectionLimitError, PeerCertificateRejectedError, TransportConfigError } from './errors.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './frame.js';
 import { peerIdentityOf } from './identity.js';
+import { RevocationCheck } from './revocation.js';
 
 export interface TransportOptions {
   /** PEM of this node's certificate followed by its operator CA's certificate. */
@@ -12,7 +13,7 @@ export interface TransportOptions {
   readonly keyPem: string;
   /** PEM of the network's root CA: the only trust anchor. */
   readonly rootPem: string;
-  /** PEM CRLs of the root and of every operator CA (OpenSSL then checks every link). */
+  /** PEM CRLs of the root and operator CAs; a CA without one is judged by the governance chain alone. */
   readonly crlPems: readonly string[];
   readonly maxFrameBytes?: number;
   readonly handshakeTimeoutMs?: number;
@@ -40,12 +41,17 @@ export interface TransportEvents {
 }
 
 /**
- * Mutual TLS 1.3 between city nodes. OpenSSL checks each peer's chain to the root, validity
- * periods and the CRLs during the handshake, so a revoked, expired or foreign certificate never
- * gets a connection; the node-role check follows right after.
+ * Mutual TLS 1.3 between city nodes. OpenSSL checks each peer's chain to the root and validity
+ * periods during the handshake, so an expired or foreign certificate never gets a connection.
+ * Right after it, before the connection is handed on, come the node-role check and revocation
+ * under the CRL files (RevocationCheck, the same chain validation as the gateway's). Revocation is
+ * not left to OpenSSL: with CRLs it demands one for every CA of a chain, and an operator the
+ * governance chain admits has none on the other nodes (revocations on the chain have no CRL at
+ * all: PeerManager's admission policy judges those).
  */
 export class Transport extends EventEmitter<TransportEvents> {
   private tls: SecureContextOptions;
+  private revocation: RevocationCheck;
   private server: Server | undefined;
   private readonly limits: InboundLimits;
   private readonly maxQueuedBytes: number;
@@ -64,19 +70,17 @@ export class Transport extends EventEmitter<TransportEvents> {
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
     this.maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
     this.limits = { ...DEFAULT_INBOUND_LIMITS, ...options.limits };
-    this.tls = checkedTls(options, options.crlPems);
+    this.revocation = new RevocationCheck(options.rootPem, options.crlPems);
+    this.tls = checkedTls(options);
   }
 
   /**
-   * Replaces the CRLs for every handshake from now on, inbound (the server's context) and
-   * outbound (each dial builds its context from these options). Connections already open are
-   * not touched here: PeerManager re-checks them. Unusable CRLs throw TransportConfigError and
-   * leave the current ones in force.
+   * Replaces the CRLs for every connection from now on, inbound and outbound. Connections already
+   * open are not touched here: PeerManager re-checks them. Unusable CRLs throw the PKI's typed
+   * parse error and leave the current ones in force.
    */
   updateCrls(crlPems: readonly string[]): void {
-    const tls = checkedTls(this.options, crlPems);
-    this.server?.setSecureContext(tls);
-    this.tls = tls;
+    this.revocation = new RevocationCheck(this.options.rootPem, crlPems);
   }
 
   /** Accepts connections on host:port (port 0 picks a free one). */
@@ -126,8 +130,8 @@ export class Transport extends EventEmitter<TransportEvents> {
       socket.once('secureConnect', () => {
         clearTimeout(timer);
         const connection = this.accept(socket, true);
-        if (connection) resolve(connection);
-        else reject(new Error(`peer ${host}:${port} is not a city node`));
+        if (connection instanceof PeerConnection) resolve(connection);
+        else reject(connection);
       });
     });
   }
@@ -159,7 +163,8 @@ export class Transport extends EventEmitter<TransportEvents> {
     });
   }
 
-  private accept(socket: TLSSocket, outbound: boolean): PeerConnection | undefined {
+  /** The connection, or why it was refused (the socket is closed then). */
+  private accept(socket: TLSSocket, outbound: boolean): PeerConnection | Error {
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
@@ -167,32 +172,36 @@ export class Transport extends EventEmitter<TransportEvents> {
     try {
       connection = new PeerConnection(peerIdentityOf(socket.getPeerCertificate(true)), outbound, socket, this.maxFrameBytes, this.maxQueuedBytes);
     } catch (err) {
-      socket.destroy();
-      this.emit('rejected', remote, err as Error);
-      return undefined;
+      return this.refuse(socket, remote, err as Error);
     }
+    const revoked = this.revocation.revoked(connection);
+    if (revoked) return this.refuse(socket, remote, revoked);
     if (outbound) return connection;
     const { fingerprint } = connection.peer;
     const held = this.inboundByIdentity.get(fingerprint) ?? 0;
     if (held >= this.limits.maxInboundPerIdentity) {
-      socket.destroy();
-      this.emit('rejected', remote, new ConnectionLimitError(`refused: ${connection.peer.name} already has ${held} inbound connections (the per-identity cap)`));
-      return undefined;
+      return this.refuse(socket, remote, new ConnectionLimitError(`refused: ${connection.peer.name} already has ${held} inbound connections (the per-identity cap)`));
     }
     this.inboundByIdentity.set(fingerprint, held + 1);
     socket.once('close', () => decrement(this.inboundByIdentity, fingerprint));
     this.emit('connection', connection);
     return connection;
   }
+
+  private refuse(socket: TLSSocket, remote: string, reason: Error): Error {
+    socket.destroy();
+    this.emit('rejected', remote, reason);
+    return reason;
+  }
 }
 
 /**
- * The TLS options for these CRLs, tried once so that bad material fails here, typed. They are
- * passed as options to each server and socket rather than as one shared SecureContext: a context
- * made by createSecureContext() leaves the server with no usable signature algorithm.
+ * The TLS options, tried once so that bad material fails here, typed. They are passed as options
+ * to each server and socket rather than as one shared SecureContext: a context made by
+ * createSecureContext() leaves the server with no usable signature algorithm.
  */
-function checkedTls(options: TransportOptions, crlPems: readonly string[]): SecureContextOptions {
-  const tls: SecureContextOptions = { cert: options.certChainPem, key: options.keyPem, ca: options.rootPem, crl: [...crlPems], minVersion: 'TLSv1.3' };
+function checkedTls(options: TransportOptions): SecureContextOptions {
+  const tls: SecureContextOptions = { cert: options.certChainPem, key: options.keyPem, ca: options.rootPem, minVersion: 'TLSv1.3' };
   try {
     createSecureContext(tls);
   } catch (cause) {
