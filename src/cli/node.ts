@@ -4,6 +4,7 @@ import { BsnError } from '../errors.js';
 import { startGateway, type Gateway } from '../gateway/index.js';
 import { restAuthenticatorFromConfig } from '../gateway/rest/routes-openapi.js';
 import { CityNode, loadNodeConfig, NodeListenError, startHttp } from '../node/index.js';
+import { Governor } from '../network/governor.js';
 import { operationsToken, warnReadableSecrets } from '../node/secret-files.js';
 import { usageErrorsAsTyped } from './ca/common.js';
 
@@ -26,11 +27,12 @@ export function registerNodeCommands(program: Command): void {
       const city = await started(log, () => CityNode.start(config, log));
       let http: Awaited<ReturnType<typeof startHttp>> | undefined;
       let gateway: Gateway | undefined;
+      let rest: { authenticator: ReturnType<typeof restAuthenticatorFromConfig> } | undefined;
       try {
         http = await startHttp(city, config.http.listen, { token, log });
         // Made here rather than by the gateway so that reloaded CRLs reach it too (H6).
-        const rest = config.gateway?.rest ? { authenticator: restAuthenticatorFromConfig(config) } : undefined;
-        if (rest) city.onCrlsReloaded((pems) => rest.authenticator.updateCrls(pems));
+        rest = config.gateway?.rest ? { authenticator: restAuthenticatorFromConfig(config) } : undefined;
+        if (rest) city.onCrlsReloaded((pems) => rest!.authenticator.updateCrls(pems));
         gateway = config.gateway ? await listening('gateway', config.gateway.listen, () => startGateway(city, { listen: config.gateway!.listen, ...(rest ? { rest } : {}), onError: (err) => log.error({ err: (err as Error).message }, 'gateway error') })) : undefined;
       } catch (err) {
         // A node without one of its configured listeners is not the node the config describes:
@@ -39,6 +41,8 @@ export function registerNodeCommands(program: Command): void {
         await city.stop().catch(() => undefined);
         return failStart(log, err);
       }
+      // The node obeys its governance chain from now on: peers, the gateway's trust, dial addresses.
+      const governor = Governor.attach(city, rest ? [rest.authenticator] : [], log);
       const ops = http;
       // SIGHUP reads the CRL files again (docs/pki.md); without a handler it would end the process.
       process.on('SIGHUP', () => log.info({ outcome: city.reloadCrls('SIGHUP') }, 'SIGHUP: CRL files read'));
@@ -49,6 +53,7 @@ export function registerNodeCommands(program: Command): void {
           if (stopping) return;
           stopping = true;
           log.info({ signal }, 'shutting down');
+          governor?.stop();
           ops.server.close();
           ops.server.closeAllConnections();
           // The gateway stops first: no request may reach a chain that is shutting down.

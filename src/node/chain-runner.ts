@@ -49,6 +49,8 @@ export class ChainRunner {
   private readonly history: ValidatorSetHistory;
   /** Consensus address → name, for logs and status: the genesis's names and those changes brought. */
   readonly validatorNames: Map<string, string>;
+  /** Consensus addresses whose precommits are in the last commit certificate (status: who votes). */
+  lastSigners: readonly string[] = [];
   /** The next height's set as predicted (this one advanced), for checking proposals held for it. */
   private nextSet: ValidatorSet | undefined;
   private readonly walWriter = new WalRecordWriter();
@@ -397,6 +399,7 @@ export class ChainRunner {
     // (a typed error, nothing stored) rather than enter the store that peers sync from.
     if (!this.o.regressions?.C2) checkCommittedBlock(block, { suite: this.o.genesis.suite, chainId: this.chainId, parent: this.lastHeader, validators: this.validators });
     const candidate = await this.candidateFor(value, block);
+    this.lastSigners = decodeCommitCertificate(certificate).signatures.map((s) => s.validator);
     const updates = candidate.execution.nextValidators;
     await this.o.store.append(height, value, certificate, updates ? encodeValidatorUpdates(updates) : undefined);
     if (updates) this.recordValidators(height, validatorsOfUpdates(this.o.genesis.suite, updates));

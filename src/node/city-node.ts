@@ -32,6 +32,21 @@ export interface HostedChain {
 
 const REGOSSIP_MS = 1000;
 
+/** One hosted chain in `bsn status` and /status. */
+export interface ChainStatus {
+  readonly chainId: string;
+  readonly height: number;
+  readonly round: number;
+  readonly mempool: number;
+  readonly caughtUp: boolean;
+  /** Whether this node votes at the current height. */
+  readonly validator: boolean;
+  /** The names of the current height's validators. */
+  readonly validators: readonly string[];
+  /** Who signed the last commit certificate (by name). */
+  readonly lastSigners: readonly string[];
+}
+
 /**
  * A city node: one LevelDB, one mutual-TLS peer network, and the app chains it hosts. It wires
  * the layers together and owns nothing the layers below do not already do.
@@ -139,7 +154,7 @@ export class CityNode {
   }
 
   /** Heights, rounds and peers, for `bsn status` and the /status endpoint. */
-  status(): { name: string; peers: string[]; chains: { chainId: string; height: number; round: number; mempool: number; caughtUp: boolean }[] } {
+  status(): { name: string; peers: string[]; chains: ChainStatus[] } {
     return {
       name: this.config.name,
       peers: this.peers.connections().map((c) => c.peer.name),
@@ -149,6 +164,9 @@ export class CityNode {
         round: c.runner.round,
         mempool: c.mempool.count,
         caughtUp: c.sync.isCaughtUp,
+        validator: c.runner.isValidator,
+        validators: c.runner.validators.validators.map((v) => c.runner.validatorNames.get(v.address) ?? v.address),
+        lastSigners: c.runner.lastSigners.map((a) => c.runner.validatorNames.get(a) ?? a),
       })),
     };
   }

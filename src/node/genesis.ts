@@ -13,7 +13,8 @@ const chainIdPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const genesisSchema = z.strictObject({
   chainId: z.string().regex(chainIdPattern, 'lowercase letters, digits and dashes, at most 63'),
   suite: z.enum(['ecdsa-p256', 'ed25519', 'secp256k1', 'sm2']),
-  app: z.enum(['kv', 'evm']),
+  /** The state machine: `gov` is the network's governance chain (docs/governance.md). */
+  app: z.enum(['kv', 'evm', 'gov']),
   /** Milliseconds since the epoch. */
   time: z.number().int().min(0),
   validators: z

@@ -135,8 +135,11 @@ export class RequestAuthenticator {
   readonly startedAt: number;
   readonly gateway: string;
   private readonly roots: ParsedCertificate[];
-  private readonly intermediates: ParsedCertificate[];
+  private readonly configuredIntermediates: ParsedCertificate[];
+  private intermediates: ParsedCertificate[];
   private crls: ParsedCrl[] = [];
+  /** Certificate fingerprint → why the governance registry refuses it (revoked, operator suspended). */
+  private registryRefusals: ReadonlyMap<string, string> = new Map();
   private generation = 0;
   private readonly clock: () => number;
   private readonly nonces: NonceStore;
@@ -152,7 +155,8 @@ export class RequestAuthenticator {
     if (options.gateway === '') throw new RangeError('the gateway identity must not be empty');
     this.gateway = options.gateway;
     this.roots = parseCertificatesPem(options.rootPem);
-    this.intermediates = (options.intermediatePems ?? []).flatMap((pem) => parseCertificatesPem(pem));
+    this.configuredIntermediates = (options.intermediatePems ?? []).flatMap((pem) => parseCertificatesPem(pem));
+    this.intermediates = this.configuredIntermediates;
     this.clock = options.clock ?? Date.now;
     this.windowMs = options.windowMs ?? 5 * 60_000;
     this.futureSkewMs = options.futureSkewMs ?? 30_000;
@@ -166,6 +170,20 @@ export class RequestAuthenticator {
   /** Replaces the CRLs; every cached validation is redone on next use (a revocation takes effect at once). */
   updateCrls(crlPems: readonly string[]): void {
     this.crls = crlPems.map((pem) => parseCrlPem(pem));
+    this.generation++;
+  }
+
+  /**
+   * What the governance chain says (src/network/governor.ts): the operator CAs it admits (users
+   * of an operator admitted after this gateway started are trusted too) and the certificates it
+   * refuses — revoked on the chain, or issued by a suspended operator — anywhere in a path.
+   * Every cached validation is redone on next use, as with new CRLs.
+   */
+  updateRegistry(registry: { readonly operatorCaPems: readonly string[]; readonly refusals: ReadonlyMap<string, string> }): void {
+    const known = new Set(this.configuredIntermediates.map((c) => c.fingerprint));
+    const admitted = registry.operatorCaPems.flatMap((pem) => parseCertificatesPem(pem)).filter((c) => !known.has(c.fingerprint));
+    this.intermediates = [...this.configuredIntermediates, ...admitted];
+    this.registryRefusals = new Map(registry.refusals);
     this.generation++;
   }
 
@@ -313,6 +331,10 @@ export class RequestAuthenticator {
       throw new AuthCertInvalidError(`certificate rejected (${code}): ${reason}`, code, { cause: err });
     }
     if (!bsn) throw new AuthForbiddenError(`the certificate of '${cert.subjectText}' carries no BSN identity`);
+    for (const c of path) {
+      const why = this.registryRefusals.get(c.fingerprint);
+      if (why !== undefined) throw new AuthCertInvalidError(`certificate rejected (GOV_REFUSED): '${c.subjectText}' ${why}`, 'GOV_REFUSED');
+    }
     // The validation stays good while every certificate of the path and every CRL is in its period.
     const times = [
       ...path.map((c) => [c.notBefore.getTime(), c.notAfter.getTime()]),
