@@ -21,13 +21,12 @@ import { SerialQueue } from './serial-queue.js';
 import { ValidatorSetHistory } from './validator-hash.js';
 import { decodeValidatorUpdates, encodeValidatorUpdates, validatorsOfUpdates } from './validator-updates.js';
 import { CandidateBlocks, type Candidate } from './candidate-blocks.js';
+import { HeldProposals } from './held-proposals.js';
 import { restoreSnapshot, WalRecordWriter } from './wal-records.js';
 import { validateAsBeforeC2, type RegressionSeam } from './regressions.js';
 
 export type { ChainLog, ChainNetwork, ChainRunnerInternals, ChainRunnerOptions, ChainTimers, ConsensusLog } from './chain-runner-options.js';
 
-// Next-height proposals held: a few rounds' worth from the next proposers.
-const MAX_HELD = 16;
 // As the driver's message log (message-log.ts).
 const MAX_PROPOSALS_PER_ROUND = 4;
 
@@ -57,8 +56,8 @@ export class ChainRunner {
   private readonly candidates = new CandidateBlocks();
   private readonly validity = new Map<string, boolean>();
   private readonly validatedPerRound = new Map<number, number>();
-  /** Proposals for later heights, validated once their parent is committed. */
-  private held: { peer: string; proposal: Proposal }[] = [];
+  /** Proposals for the next height, validated once their parent is committed. */
+  private readonly held = new HeldProposals();
   private lastHeader: BlockHeader | undefined;
   private readonly timers = new Set<unknown>();
   private readonly clock: ChainTimers;
@@ -159,11 +158,9 @@ export class ChainRunner {
 
   /** Keeps a next-height proposal, authenticated against the next height's set, bounded in number. */
   private hold(peer: string, proposal: Proposal): void {
-    if (this.held.length >= MAX_HELD || this.held.some((h) => h.proposal.valueId === proposal.valueId && h.proposal.round === proposal.round)) return;
     this.nextSet ??= this.validatorSet.next();
-    const reason = authenticateProposal(proposal, this.authContext(this.driver.height + 1, this.nextSet));
-    if (reason) return this.o.network.reportInvalid(peer, `held proposal rejected: ${reason}`);
-    this.held.push({ peer, proposal });
+    const reason = this.held.hold(peer, proposal, this.authContext(this.driver.height + 1, this.nextSet));
+    if (reason) this.o.network.reportInvalid(peer, `held proposal rejected: ${reason}`);
   }
 
   /** A block with its commit certificate from block sync: verified, executed, committed. */
@@ -198,7 +195,7 @@ export class ChainRunner {
    */
   internals(): ChainRunnerInternals {
     const sizes = this.driver ? this.driver.sizes() : { keeperRounds: 0, proposalRounds: 0, future: 0 };
-    return { height: this.height, round: this.round, ...sizes, candidates: this.candidates.size, validity: this.validity.size, held: this.held.length, queued: this.queue.pending };
+    return { height: this.height, round: this.round, ...sizes, candidates: this.candidates.size, validity: this.validity.size, held: this.held.size, queued: this.queue.pending };
   }
 
   /** The next-height messages the driver keeps (the simulator checks each is authenticated). */
@@ -422,10 +419,7 @@ export class ChainRunner {
     this.nextSet = undefined;
     if (updates) this.o.log.info({ chain: this.chainId, height: height + 1, validators: this.validatorSet.validators.map((v) => this.validatorNames.get(v.address) ?? v.address) }, 'validator set changed');
     const next = this.driver.nextHeight(this.validatorSet);
-    // Held proposals were authenticated against the predicted set: a changed set judges them again.
-    const held = this.held.filter((h) => h.proposal.height === height + 1 && (!updates || authenticateProposal(h.proposal, this.authContext()) === null));
-    this.held = [];
-    // Held proposals were authenticated against this set when they arrived.
+    const held = this.held.take(height + 1, updates ? this.authContext() : undefined);
     for (const h of held) await this.validateProposal(h.peer, h.proposal);
     await this.perform(next, undefined);
     for (const h of held) await this.perform(this.driver.receive(h.proposal), h.peer);
