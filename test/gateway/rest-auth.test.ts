@@ -110,6 +110,19 @@ test('REST request authentication', { timeout: 120_000 }, async (t) => {
     assert.equal(((await again.json()) as { error: { code: string } }).error.code, 'AUTH_UNKNOWN_CERT');
   });
 
+  await t.test('the governance registry: a certificate revoked on the chain, or of a suspended operator, is refused at once; lifted, it passes again', async () => {
+    const { parseCertificatePem } = await import('../../src/pki/index.js');
+    const aliceFp = parseCertificatePem(alice.certPem).fingerprint;
+    const operatorFp = parseCertificatePem(pki.operatorPem).fingerprint;
+    assert.equal((await send(alice, { nonce: new Uint8Array(16).fill(41) })).status, 200);
+    authenticator.updateRegistry({ operatorCaPems: [pki.operatorPem], refusals: new Map([[aliceFp, 'was revoked on the governance chain at height 7 (keyCompromise)']]) });
+    await expectError(send(alice, { nonce: new Uint8Array(16).fill(42) }), 401, 'AUTH_CERT_INVALID', /GOV_REFUSED.*height 7/);
+    authenticator.updateRegistry({ operatorCaPems: [pki.operatorPem], refusals: new Map([[operatorFp, 'is the CA of operator op1, which is suspended']]) });
+    await expectError(send(alice, { nonce: new Uint8Array(16).fill(43) }), 401, 'AUTH_CERT_INVALID', /suspended/);
+    authenticator.updateRegistry({ operatorCaPems: [pki.operatorPem], refusals: new Map() });
+    assert.equal((await send(alice, { nonce: new Uint8Array(16).fill(44) })).status, 200);
+  });
+
   await t.test('tampering breaks the signature', async () => {
     await expectError(send(alice, { signedBody: '{"hello":"there"}' }), 401, 'AUTH_BAD_SIGNATURE');
     await expectError(send(alice, { signedPath: '/apps/demo/echo?x=2' }), 401, 'AUTH_BAD_SIGNATURE');
