@@ -6,7 +6,9 @@ import { restAuthenticatorFromConfig } from '../gateway/rest/routes-openapi.js';
 import { CityNode, loadNodeConfig, NodeListenError, startHttp } from '../node/index.js';
 import { Governor } from '../network/governor.js';
 import { operationsToken, warnReadableSecrets } from '../node/secret-files.js';
-import { usageErrorsAsTyped } from './ca/common.js';
+import { initJoiningNode } from '../network/node-init.js';
+import { collect, parsePositiveInt, usageErrorsAsTyped } from './ca/common.js';
+import { makeOutput } from './output.js';
 
 /**
  * `bsn node start --config FILE`: runs one city node in the foreground until SIGTERM or SIGINT,
@@ -67,6 +69,68 @@ export function registerNodeCommands(program: Command): void {
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
       });
+    });
+  registerNodeInit(node);
+}
+
+interface NodeInitFlags {
+  network?: string;
+  root?: string;
+  govGenesis?: string;
+  peer?: string[];
+  crl?: string[];
+  cert: string;
+  key: string;
+  chain: string[];
+  basePort: string;
+  host?: string;
+  out: string;
+  name?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+/** `bsn node init`: the config of a node that joins an existing network (docs/node.md, "Joining a network"). */
+function registerNodeInit(node: Command): void {
+  node
+    .command('init')
+    .description('write the config of a new city node that joins an existing network (it hosts gov; governance adds it as a validator)')
+    .option('--network <dir>', 'the network made by bsn up: its root, gov genesis, nodes (as bootstrap peers) and CRLs')
+    .option('--root <file>', 'instead of --network: the network root certificate')
+    .option('--gov-genesis <file>', 'instead of --network: the gov genesis file')
+    .option('--peer <host:port>', 'instead of --network: a bootstrap peer (repeatable)', collect)
+    .option('--crl <file>', 'a CRL of a CA of the network (repeatable; needed with --root)', collect)
+    .requiredOption('--cert <file>', 'the node certificate (bsn ca issue --kind node)')
+    .requiredOption('--key <file>', 'its key (plain PKCS#8, mode 0600)')
+    .requiredOption('--chain <file>', 'the operator CA certificate that issued it (repeatable)', collect)
+    .requiredOption('--base-port <port>', 'p2p on PORT, operations http on PORT+1, gateway on PORT+2')
+    .option('--host <host>', 'the address the p2p and gateway listeners bind', '127.0.0.1')
+    .requiredOption('--out <file>', 'the config file to write; data, token and copies go next to it')
+    .option('--name <name>', "the node's name: must be the certificate's CN (the default)")
+    .option('--force', 'replace an existing config')
+    .option('--json', 'machine-readable output')
+    .action((opts: NodeInitFlags) => {
+      const result = initJoiningNode({
+        ...(opts.network !== undefined && { network: opts.network }),
+        ...(opts.root !== undefined && { root: opts.root }),
+        ...(opts.govGenesis !== undefined && { govGenesis: opts.govGenesis }),
+        peers: opts.peer ?? [],
+        crls: opts.crl ?? [],
+        cert: opts.cert,
+        key: opts.key,
+        chain: opts.chain,
+        basePort: parsePositiveInt(opts.basePort, '--base-port'),
+        ...(opts.host !== undefined && { host: opts.host }),
+        out: opts.out,
+        ...(opts.name !== undefined && { name: opts.name }),
+        force: opts.force === true,
+      });
+      makeOutput(Boolean(opts.json)).result({ ok: true, ...result }, [
+        `wrote ${result.config} for node '${result.name}' (operator ${result.operator})`,
+        `  p2p ${result.p2p}  http ${result.http}  gateway ${result.gateway}`,
+        `  bootstrap peers ${result.peers.join(', ')}; hosts gov only, as a follower until governance adds it`,
+        `start it with: bsn node start --config ${opts.out}`,
+      ]);
     });
 }
 

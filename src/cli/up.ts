@@ -14,7 +14,7 @@ function selfCommand(): { node: string; args: string[] } {
 /** `bsn up`, `bsn down`, `bsn status`: a complete local network in one directory. */
 export function registerNetworkCommands(program: Command): void {
   usageErrorsAsTyped(program.command('up'))
-    .description("create (once) and start a local network: root CA, two operators, four city nodes, the EVM chain 'demo' (funded development accounts) and the kv chain 'kv'")
+    .description("create (once) and start a local network: root CA, two operators, four city nodes, the governance chain 'gov' (identities authority, op1, op2 in DIR/identities), the EVM chain 'demo' (funded development accounts) and the kv chain 'kv'")
     .option('--dir <dir>', 'data directory of the network', DEFAULT_DIR)
     .option('--base-port <port>', 'first port; node i listens on base+10i (p2p), base+10i+1 (http) and base+10i+2 (gateway)', '27000')
     .option('--gateway-tls', 'a new network only: the gateways serve HTTPS/WSS with certificates of their operator CA (plain HTTP on loopback otherwise)')
@@ -42,13 +42,14 @@ export function registerNetworkCommands(program: Command): void {
       const accounts = evm ? devAccounts() : [];
       out.result(
         {
-          ok: true, dir: layout.dir, kvChain: layout.chainId, evmChain: evm, evmChainId: evm ? DEV_EVM_CHAIN_ID : undefined, rootFingerprint: layout.rootFingerprint,
+          ok: true, dir: layout.dir, govChain: layout.govChainId, identities: layout.identities, kvChain: layout.chainId, evmChain: evm, evmChainId: evm ? DEV_EVM_CHAIN_ID : undefined, rootFingerprint: layout.rootFingerprint,
           nodes: layout.nodes.map((n) => ({ name: n.name, pid: pids[n.name], p2p: `127.0.0.1:${n.p2pPort}`, http: `http://127.0.0.1:${n.httpPort}`, gateway: gatewayOf(n), rpc: rpcOf(n) })),
           accounts: evm ? { mnemonic: DEV_MNEMONIC, list: accounts } : undefined,
         },
         [
           `BSN local network up in ${layout.dir} (root CA ${layout.rootFingerprint.slice(0, 23)}…)`,
           ...layout.nodes.map((n) => `  ${n.name}  p2p 127.0.0.1:${n.p2pPort}  http http://127.0.0.1:${n.httpPort}  (/health /status /metrics; POST /chains/${layout.chainId}/txs with the token in ${OPS_TOKEN_FILE})${rpcOf(n) ? `\n         '${evm}' JSON-RPC ${rpcOf(n)}  (chain id ${DEV_EVM_CHAIN_ID}; ${layout.gatewayTls ? 'wss' : 'ws'}:// on the same path)` : ''}`),
+          ...(layout.govChainId ? [`governance chain '${layout.govChainId}' on every node; identities ${(layout.identities ?? []).join(', ')} in ${path.join(opts.dir, 'identities')} (bsn gov show nodes --dir ${opts.dir}; bsn gov propose … --as NAME)`] : []),
           ...(evm
             ? [
                 `development accounts on '${evm}', 10,000 ETH each (mnemonic "${DEV_MNEMONIC}"; publicly known keys, for development only):`,

@@ -6,12 +6,15 @@ import path from 'node:path';
 import { HDNodeWallet, parseEther } from 'ethers';
 import { generateCrl, initOperator, initRoot, issueLeaf, readPrivateKeyPem, signOperatorCsr } from '../pki/index.js';
 import { BsnError } from '../errors.js';
+import { GOV_CHAIN_ID } from '../execution/gov/types.js';
+import { DEVNET_IDENTITIES, devnetGovGenesis, issueDevnetIdentities } from './gov-genesis.js';
 
 /**
  * A complete local network in one directory, as `bsn up` makes it: a root CA, two operators,
- * four city nodes (two per operator) as four processes, and two app chains on all four: `demo`,
- * the EVM chain (Ethereum JSON-RPC on each node's gateway, development accounts funded), and `kv`
- * (signed key-value records).
+ * four city nodes (two per operator) as four processes, the governance chain `gov` (the registry;
+ * identities/ holds the certificates of the authority and the operators that act on it), and two
+ * app chains on all four: `demo`, the EVM chain (Ethereum JSON-RPC on each node's gateway,
+ * development accounts funded), and `kv` (signed key-value records).
  * It is a development network: the CA passphrase is generated and kept in the directory.
  */
 export interface DevnetNode {
@@ -39,6 +42,10 @@ export interface DevnetLayout {
   readonly nodes: DevnetNode[];
   /** The gateways serve HTTPS with a certificate of their node's operator CA (`bsn up --gateway-tls`). */
   readonly gatewayTls?: boolean;
+  /** The governance chain (`gov`); absent in layouts made before it existed. */
+  readonly govChainId?: string;
+  /** The identities under `<dir>/identities/` (`authority`, `op1`, `op2`); absent in older layouts. */
+  readonly identities?: readonly string[];
 }
 
 export class DevnetError extends BsnError {
@@ -65,7 +72,12 @@ export function devAccounts(): { address: string; privateKey: string }[] {
   });
 }
 
-const LAYOUT = 'devnet.json';
+/** The consensus timeouts of a local network's nodes (and of nodes `bsn node init` adds to it). */
+export const DEV_CONSENSUS = { timeoutProposeMs: 1000, timeoutPrevoteMs: 500, timeoutPrecommitMs: 500, timeoutDeltaMs: 250, emptyBlocksIntervalMs: 0 } as const;
+
+/** The layout file of a local network, `<dir>/devnet.json`. */
+export const LAYOUT_FILE = 'devnet.json';
+const LAYOUT = LAYOUT_FILE;
 const PIDS = 'pids.json';
 /** The operations token every node of the network shares (`Authorization: Bearer` on `/chains/*`). */
 export const OPS_TOKEN_FILE = 'ops-token.txt';
@@ -76,7 +88,7 @@ export function readOpsToken(dir: string): string | undefined {
   return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
 }
 
-/** `<dir>/<chain>.genesis.json`: one genesis file per app chain, named after it. */
+/** `<dir>/<chain>.genesis.json`: one genesis file per chain (gov and the app chains), named after it. */
 export function genesisFile(dir: string, chainId: string): string {
   return path.join(dir, `${chainId}.genesis.json`);
 }
@@ -126,6 +138,10 @@ export async function initDevnet(dir: string, basePort: number, progress: Progre
   }
   progress('certificate revocation lists');
   for (const ca of ['root', ...operators]) await generateCrl({ caDir: path.join(pki, ca), out: path.join(pki, ca, 'crl.pem'), secret, days: 365 });
+  await issueDevnetIdentities(dir, secret, progress);
+  progress(`genesis of the governance chain '${GOV_CHAIN_ID}' (root, operators, nodes, authority, plans)`);
+  const govGenesis = devnetGovGenesis(dir, nodes, validators, { gatewayTls: options.gatewayTls === true, time: Date.now() });
+  writeFileSync(genesisFile(dir, GOV_CHAIN_ID), `${JSON.stringify(govGenesis, null, 2)}\n`);
 
   progress(`genesis of the EVM chain '${DEV_EVM_CHAIN}' (${DEV_ACCOUNTS} funded development accounts)`);
   const alloc = Object.fromEntries(devAccounts().map((a) => [a.address, { balance: parseEther('10000').toString() }]));
@@ -134,7 +150,7 @@ export async function initDevnet(dir: string, basePort: number, progress: Progre
   progress(`genesis of the kv chain '${DEV_KV_CHAIN}'`);
   writeFileSync(genesisFile(dir, DEV_KV_CHAIN), `${JSON.stringify({ chainId: DEV_KV_CHAIN, suite: 'ecdsa-p256', app: 'kv', time: Date.now(), validators }, null, 2)}\n`);
   for (const node of nodes) writeNodeConfig(dir, node, nodes, operators, options.gatewayTls === true);
-  const layout: DevnetLayout = { version: 1, dir: path.resolve(dir), chainId: DEV_KV_CHAIN, evmChainId: DEV_EVM_CHAIN, rootFingerprint: root.fingerprint, nodes, ...(options.gatewayTls && { gatewayTls: true }) };
+  const layout: DevnetLayout = { version: 1, dir: path.resolve(dir), chainId: DEV_KV_CHAIN, evmChainId: DEV_EVM_CHAIN, rootFingerprint: root.fingerprint, nodes, ...(options.gatewayTls && { gatewayTls: true }), govChainId: GOV_CHAIN_ID, identities: [...DEVNET_IDENTITIES] };
   writeFileSync(path.join(dir, LAYOUT), `${JSON.stringify(layout, null, 2)}\n`);
   return layout;
 }
@@ -166,8 +182,9 @@ function writeNodeConfig(dir: string, node: DevnetNode, all: DevnetNode[], opera
     http: { listen: `127.0.0.1:${node.httpPort}`, tokenFile: rel(path.join(dir, OPS_TOKEN_FILE)) },
     // Users of every operator are trusted (operatorCas), and the gateway may serve TLS.
     ...(node.gatewayPort ? { gateway: { listen: `127.0.0.1:${node.gatewayPort}`, users, operatorCas: operators.map((op) => rel(path.join(pki, op, 'ca.pem'))), ...(gatewayTls && { tls: { cert: 'gateway-tls/cert.pem', key: 'gateway-tls/key.pem' } }) } } : {}),
-    chains: [DEV_EVM_CHAIN, DEV_KV_CHAIN].map((chain) => ({ genesis: rel(genesisFile(dir, chain)) })),
-    consensus: { timeoutProposeMs: 1000, timeoutPrevoteMs: 500, timeoutPrecommitMs: 500, timeoutDeltaMs: 250, emptyBlocksIntervalMs: 0 },
+    // gov first: the registry the node obeys is there before the app chains start.
+    chains: [GOV_CHAIN_ID, DEV_EVM_CHAIN, DEV_KV_CHAIN].map((chain) => ({ genesis: rel(genesisFile(dir, chain)) })),
+    consensus: DEV_CONSENSUS,
     log: { level: 'info' },
   };
   writeFileSync(node.config, `${JSON.stringify(config, null, 2)}\n`);

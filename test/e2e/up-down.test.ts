@@ -66,7 +66,7 @@ test('bsn up starts four city nodes that commit; bsn status sees them; bsn down 
   for (const [i, n] of nodes.entries()) {
     assert.equal(n.status.peers.length, 3);
     assert.ok(n.status.chains.find((c) => c.chainId === 'kv')!.height >= 1);
-    assert.deepEqual(n.status.chains.map((c) => c.chainId).sort(), ['demo', 'kv']);
+    assert.deepEqual(n.status.chains.map((c) => c.chainId).sort(), ['demo', 'gov', 'kv']);
     assert.equal(n.gateway, summary.nodes[i]!.gateway);
   }
 
