@@ -6,7 +6,7 @@ import type { PrivateKey } from '../crypto/index.js';
 import { parseCertificatePem, readPrivateKeyPem } from '../pki/index.js';
 import { BlockStore, WriteAheadLog, checkBlockLinks, decodeBlock } from '../chain/index.js';
 import { decodeCommitCertificate, valueIdOf, verifyCommitCertificate, type ConsensusConfig, type ConsensusMessage } from '../consensus/index.js';
-import { EvmApplication, EvmCallPool, evmChainIdOf, KvApplication, type Application, type EvmQueryOptions } from '../execution/index.js';
+import { EvmApplication, EvmCallPool, evmChainIdOf, GovApplication, KvApplication, type Application, type EvmQueryOptions } from '../execution/index.js';
 import type { CodecValue } from '../codec/index.js';
 import { BlockSync, CHANNEL, MessageDecodeError, PeerManager, Router } from '../p2p/index.js';
 import { ChainRunner } from './chain-runner.js';
@@ -16,6 +16,7 @@ import { decodeConsensusMessage } from './consensus-wire.js';
 import { CommitWaiters } from './commit-waiters.js';
 import { DuplicateEvmChainIdError, NodeConfigError, NodeListenError, WireFormatError, SyncedBlockMismatchError } from './errors.js';
 import { loadGenesis, type ChainGenesis } from './genesis.js';
+import { GenesisError } from './errors.js';
 import { Mempool, MempoolBadSignatureError, MempoolMalformedError, MempoolWrongChainError, VerifyPool } from './mempool/index.js';
 import { NodeMetrics } from './metrics.js';
 
@@ -372,7 +373,24 @@ function isPeerFault(err: unknown): err is Error {
   return err instanceof MempoolBadSignatureError || err instanceof MempoolMalformedError || err instanceof MempoolWrongChainError;
 }
 
-/** The chain's state machine, as its genesis names it. */
+/**
+ * A governance chain's validators are its registry's active nodes: a genesis file whose list
+ * says otherwise would start consensus with a set the chain's own state contradicts.
+ */
+function checkGovValidators(genesis: ChainGenesis): void {
+  const { chainId, appState, time } = genesis.file;
+  let expected;
+  try {
+    expected = GovApplication.validatorsOf((appState ?? null) as CodecValue, time);
+  } catch (cause) {
+    throw new GenesisError(`chain '${chainId}': its governance genesis state is refused: ${(cause as Error).message}`, { cause });
+  }
+  const key = (publicKey: Uint8Array | string, power: number | bigint) => `${typeof publicKey === 'string' ? publicKey : Buffer.from(publicKey).toString('hex')}/${power}`;
+  const want = expected.map((v) => key(v.publicKey, v.power)).sort();
+  const have = genesis.validators.validators.map((v) => key(v.publicKey.bytes, v.power)).sort();
+  if (want.join() !== have.join()) throw new GenesisError(`chain '${chainId}': the genesis validators are not the registry's active nodes (${expected.map((v) => v.name).join(', ')})`);
+}
+
 /** The Ethereum chain id of an EVM chain's genesis; undefined for other apps (and a bad appState, which openApplication reports). */
 function evmChainIdOfGenesis(genesis: ChainGenesis): number | undefined {
   if (genesis.file.app !== 'evm') return undefined;
@@ -386,6 +404,10 @@ function evmChainIdOfGenesis(genesis: ChainGenesis): number | undefined {
 async function openApplication(db: ClassicLevel<string, Uint8Array>, genesis: ChainGenesis, calls: EvmQueryOptions): Promise<Application> {
   const { chainId, app, appState } = genesis.file;
   if (app === 'kv') return KvApplication.open(db, chainId, { suite: genesis.suite });
+  if (app === 'gov') {
+    checkGovValidators(genesis);
+    return GovApplication.open(db, chainId, { suite: genesis.suite });
+  }
   const evmChainId = evmChainIdOf({ appState: (appState ?? null) as CodecValue });
   if (evmChainId === undefined) throw new NodeConfigError(`chain '${chainId}' runs the EVM: its genesis appState needs a numeric chainId`);
   return EvmApplication.open(db, chainId, { chainId: evmChainId, calls });
