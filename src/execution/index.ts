@@ -4,3 +4,4 @@ export * from './errors.js';
 export { encodeTxResult, resultsRoot, TX_RESULT_VERSION } from './results.js';
 export * from './kv/index.js';
 export * from './evm/index.js';
+export * from './gov/index.js';
