@@ -18,8 +18,7 @@ import { encodeConsensusMessage } from './consensus-wire.js';
 import { ChainDivergenceError, SyncedBlockMismatchError } from './errors.js';
 import { buildBlock, checkCommittedBlock, checkProposedBlock } from './proposal-checks.js';
 import { SerialQueue } from './serial-queue.js';
-import { ValidatorSetHistory } from './validator-hash.js';
-import { decodeValidatorUpdates, encodeValidatorUpdates, validatorsOfUpdates } from './validator-updates.js';
+import { ChainValidators } from './chain-validators.js';
 import { CandidateBlocks, type Candidate } from './candidate-blocks.js';
 import { HeldProposals } from './held-proposals.js';
 import { restoreSnapshot, WalRecordWriter } from './wal-records.js';
@@ -45,9 +44,7 @@ export class ChainRunner {
   private readonly queue: SerialQueue;
   private validatorSet: ValidatorSet;
   /** Every set the chain had: genesis, rotation, and the changes its blocks decided (governance). */
-  private readonly history: ValidatorSetHistory;
-  /** Consensus address → name, for logs and status: the genesis's names and those changes brought. */
-  readonly validatorNames: Map<string, string>;
+  readonly sets: ChainValidators;
   /** Consensus addresses whose precommits are in the last commit certificate (status: who votes). */
   lastSigners: readonly string[] = [];
   /** The next height's set as predicted (this one advanced), for checking proposals held for it. */
@@ -72,8 +69,7 @@ export class ChainRunner {
     this.now = o.now ?? Date.now;
     this.clock = o.timers ?? realTimers;
     this.validatorSet = o.genesis.validators;
-    this.history = new ValidatorSetHistory(o.genesis.validators);
-    this.validatorNames = new Map(o.genesis.names);
+    this.sets = new ChainValidators(o.genesis);
     this.queue = new SerialQueue((err) => o.log.warn({ chain: this.chainId, err: (err as Error).message }, 'chain event failed'));
   }
 
@@ -92,7 +88,7 @@ export class ChainRunner {
    * certificate of height + 1 with it). Later heights' sets are not known yet: undefined.
    */
   validatorSetFor(height: number): ValidatorSet | undefined {
-    return height >= 1 && height <= this.o.store.height + 1 ? this.history.at(height) : undefined;
+    return height >= 1 && height <= this.o.store.height + 1 ? this.sets.at(height) : undefined;
   }
 
   /** Whether this node's key is in the set of the current height (it votes). */
@@ -100,19 +96,15 @@ export class ChainRunner {
     return this.driver?.address !== null && this.driver?.address !== undefined && this.validatorSet.get(this.driver.address) !== undefined;
   }
 
-  private recordValidators(height: number, change: { validators: ValidatorSet['validators']; names: Map<string, string> }): void {
-    this.history.record(height, change.validators);
-    for (const [address, name] of change.names) this.validatorNames.set(address, name);
-  }
 
   /** Recovers (replays stored blocks the application lacks, restores the WAL) and starts consensus. */
   async start(): Promise<void> {
     await this.queue.run(async () => {
-      for (const [height, bytes] of await this.o.store.validatorChanges()) this.recordValidators(height, decodeValidatorUpdates(this.o.genesis.suite, bytes));
+      await this.sets.load(this.o.store);
       await this.recoverApplication();
       const tip = this.o.store.height;
       this.lastHeader = tip > 0 ? decodeBlock((await this.o.store.block(tip))!).header : undefined;
-      this.validatorSet = this.history.at(tip + 1);
+      this.validatorSet = this.sets.at(tip + 1);
       this.driver = this.makeDriver(tip + 1);
       this.heightStartedAt = this.now();
       await this.perform(this.driver.start(), undefined);
@@ -398,8 +390,7 @@ export class ChainRunner {
     const candidate = await this.candidateFor(value, block);
     this.lastSigners = decodeCommitCertificate(certificate).signatures.map((s) => s.validator);
     const updates = candidate.execution.nextValidators;
-    await this.o.store.append(height, value, certificate, updates ? encodeValidatorUpdates(updates) : undefined);
-    if (updates) this.recordValidators(height, validatorsOfUpdates(this.o.genesis.suite, updates));
+    await this.o.store.append(height, value, certificate, updates ? this.sets.change(height, updates) : undefined);
     await this.o.app.commit(height, candidate.execution.executionId);
     this.lastHeader = candidate.block.header;
     this.candidates.clear();
@@ -415,9 +406,9 @@ export class ChainRunner {
     this.o.log.info({ chain: this.chainId, height, txs: candidate.block.txs.length, latencyMs: latency }, 'committed');
     for (const t of this.timers) this.clock.clear(t);
     this.timers.clear();
-    this.validatorSet = this.history.at(height + 1);
+    this.validatorSet = this.sets.at(height + 1);
     this.nextSet = undefined;
-    if (updates) this.o.log.info({ chain: this.chainId, height: height + 1, validators: this.validatorSet.validators.map((v) => this.validatorNames.get(v.address) ?? v.address) }, 'validator set changed');
+    if (updates) this.o.log.info({ chain: this.chainId, height: height + 1, validators: this.validatorSet.validators.map((v) => this.sets.nameOf(v.address)) }, 'validator set changed');
     const next = this.driver.nextHeight(this.validatorSet);
     const held = this.held.take(height + 1, updates ? this.authContext() : undefined);
     for (const h of held) await this.validateProposal(h.peer, h.proposal);

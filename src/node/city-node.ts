@@ -166,8 +166,8 @@ export class CityNode {
         mempool: c.mempool.count,
         caughtUp: c.sync.isCaughtUp,
         validator: c.runner.isValidator,
-        validators: c.runner.validators.validators.map((v) => c.runner.validatorNames.get(v.address) ?? v.address),
-        lastSigners: c.runner.lastSigners.map((a) => c.runner.validatorNames.get(a) ?? a),
+        validators: c.runner.validators.validators.map((v) => c.runner.sets.nameOf(v.address)),
+        lastSigners: c.runner.lastSigners.map((a) => c.runner.sets.nameOf(a)),
       })),
     };
   }

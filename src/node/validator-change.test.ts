@@ -164,6 +164,6 @@ test('a block that changes the validator set: the follower votes from the next h
     nodes[3]!.runner.validatorSetFor(4)!.validators.map((v) => v.address),
     nodes[0]!.runner.validatorSetFor(4)!.validators.map((v) => v.address),
   );
-  assert.equal(nodes[0]!.runner.validatorNames.get(address(4)), 'node5');
+  assert.equal(nodes[0]!.runner.sets.nameOf(address(4)), 'node5');
   for (const n of nodes) if (n.online) await stopNode(n);
 });

@@ -24,8 +24,3 @@ export function decodeValidatorUpdates(suite: Suite, bytes: Uint8Array): { valid
   });
   return { validators, names };
 }
-
-/** The application's update as validators of `suite`. */
-export function validatorsOfUpdates(suite: Suite, updates: readonly ValidatorUpdate[]): { validators: Validator[]; names: Map<string, string> } {
-  return decodeValidatorUpdates(suite, encodeValidatorUpdates(updates));
-}
