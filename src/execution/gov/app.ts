@@ -111,7 +111,9 @@ export class GovApplication implements Application {
       const decoded = this.decodeForChain(tx);
       const state = committed.state;
       const next = state.nonceOf(decoded.sender);
-      const ctx = { suite: this.suite, height: state.height + 1, time: committed.time };
+      // The next block's time is about now (an idle chain's last block may be hours old): a
+      // certificate issued since then is valid for it. Execution judges again at the block's time.
+      const ctx = { suite: this.suite, height: state.height + 1, time: Math.max(committed.time, Date.now()) };
       // A later nonce waits in the mempool for the txs before it; only who signed it is checked.
       if (decoded.nonce > next) signerOf(state, decoded.cert, ctx.time);
       else checkGovTx(state, decoded, tx, ctx);
