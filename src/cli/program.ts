@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerBenchCommands } from './bench.js';
 import { registerCaCommands } from './ca.js';
+import { registerGovCommands } from './gov.js';
 import { registerNodeCommands } from './node.js';
 import { registerKvCommands } from './kv.js';
 import { registerNetworkCommands } from './up.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerNodeCommands(program);
   registerNetworkCommands(program);
   registerKvCommands(program);
+  registerGovCommands(program);
   registerBenchCommands(program);
   return program;
 }

@@ -9,6 +9,7 @@ import { accessHook } from './access.js';
 import type { RequestAuthenticator } from './auth.js';
 import { registerApiKeyRoutes } from './routes-apikeys.js';
 import { RestCallFailedError, RestNotFoundError, RestTxNotFoundError, RestUnknownAppError, RestWrongAppKindError } from './routes-errors.js';
+import { registerGovRoutes } from './routes-gov.js';
 import { registerHostedTxRoute } from './routes-hosted-tx.js';
 import { blockSchema, callSchema, receiptSchema, stateSchema, submitSchema } from './routes-schemas.js';
 import { txSchema } from './routes-schemas-users.js';
@@ -164,4 +165,5 @@ export async function registerRestRoutes(app: FastifyInstance, options: RestRout
     registerHostedTxRoute(scope, { node, services, evmView, commitWaitMs, bodyLimit });
     registerApiKeyRoutes(scope, services.apiKeys);
   });
+  await registerGovRoutes(app, { node, commitWaitMs, bodyLimit, onError });
 }

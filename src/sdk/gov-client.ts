@@ -1,0 +1,127 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { GovRegistry, ProposalRecord } from '../execution/gov/types.js';
+import { BsnError } from '../errors.js';
+
+/*
+ * A client of the governance chain through a gateway's /gov routes (docs/governance.md,
+ * "REST API"): public reads of the registry, and submission of gov transactions that the caller
+ * signed (src/execution/gov/tx.ts). It speaks plain HTTP or HTTPS; over HTTPS, `ca` is the
+ * network root the gateway's certificate must chain to.
+ */
+
+/** The gateway answered with an error: `code` is its own (GOV_*, MEMPOOL_*, NODE_*, REST_*). */
+export class GovRequestError extends BsnError {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    /** The gov state machine's reason (GOV_NOT_VOTER…), when the gateway names one. */
+    readonly reason?: string,
+  ) {
+    super(reason && !message.includes(reason) ? `${message} (${reason})` : message);
+  }
+}
+
+/** No gateway could be reached, or none of them hosts the governance chain. */
+export class GovUnreachableError extends BsnError {
+  readonly code = 'SDK_GOV_UNREACHABLE';
+}
+
+export type GovList = 'operators' | 'nodes' | 'orgs' | 'rules' | 'proposals' | 'revocations' | 'plans' | 'apps' | 'validators';
+
+export interface GovSubmitResult {
+  /** 0x-hex hash of the tx (for a proposal, its id with 0x). */
+  readonly hash: string;
+  readonly height: number;
+  readonly code: string;
+  readonly proposal?: ProposalRecord;
+}
+
+export interface GovClientOptions {
+  /** PEM of the CA an HTTPS gateway's certificate must chain to. */
+  readonly ca?: string;
+  /** ms per request; 40 s by default (a commit wait lasts up to 30 s). */
+  readonly timeoutMs?: number;
+}
+
+export class GovClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly options: GovClientOptions = {},
+  ) {}
+
+  /** The first of `urls` whose gateway answers for `gov`; errors of the others are in the message. */
+  static async connect(urls: readonly string[], options: GovClientOptions = {}): Promise<GovClient> {
+    const failures: string[] = [];
+    for (const url of urls) {
+      const client = new GovClient(url, { ...options, timeoutMs: Math.min(options.timeoutMs ?? 5000, 5000) });
+      try {
+        await client.list('validators');
+        return new GovClient(url, options);
+      } catch (err) {
+        failures.push(`${url}: ${(err as Error).message}${err instanceof GovRequestError ? ` [${err.code}]` : ''}`);
+      }
+    }
+    throw new GovUnreachableError(urls.length === 0 ? 'no gateway to ask' : `no gateway answers for the governance chain (${failures.join('; ')})`);
+  }
+
+  registry(): Promise<GovRegistry> {
+    return this.request('GET', '/gov/registry') as Promise<GovRegistry>;
+  }
+
+  list(what: GovList): Promise<unknown[]> {
+    return this.request('GET', `/gov/${what}`) as Promise<unknown[]>;
+  }
+
+  proposal(id: string): Promise<ProposalRecord> {
+    return this.request('GET', `/gov/proposals/${encodeURIComponent(id)}`) as Promise<ProposalRecord>;
+  }
+
+  /** The signer's next nonce: what its next gov tx must carry. */
+  async nonce(fingerprint: string): Promise<number> {
+    return ((await this.request('GET', `/gov/nonce/${encodeURIComponent(fingerprint)}`)) as { nonce: number }).nonce;
+  }
+
+  /** Submits a signed gov tx and resolves once it is committed, with the proposal it concerns. */
+  submit(tx: Uint8Array): Promise<GovSubmitResult> {
+    return this.request('POST', '/gov/txs?wait=commit', { tx: `0x${Buffer.from(tx).toString('hex')}` }) as Promise<GovSubmitResult>;
+  }
+
+  private request(method: string, path: string, body?: unknown): Promise<unknown> {
+    const url = new URL(path, this.baseUrl);
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const lib = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = lib.request(
+        url,
+        {
+          method,
+          timeout: this.options.timeoutMs ?? 40_000,
+          headers: text === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
+          ...(this.options.ca !== undefined && url.protocol === 'https:' && { ca: this.options.ca }),
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', (err) => reject(new GovUnreachableError(`${this.baseUrl}: ${err.message}`, { cause: err })));
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            let json: { error?: { code?: string; message?: string; reason?: string } } | undefined;
+            try {
+              json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof json;
+            } catch {
+              json = undefined;
+            }
+            if (status >= 200 && status < 300 && json !== undefined) return resolve(json);
+            const e = json?.error;
+            reject(new GovRequestError(e?.code ?? `HTTP_${status}`, e?.message ?? `HTTP ${status} from ${this.baseUrl}`, status, e?.reason));
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.options.timeoutMs ?? 40_000} ms`)));
+      req.on('error', (err) => reject(new GovUnreachableError(`cannot reach ${this.baseUrl}: ${err.message}`, { cause: err })));
+      req.end(text);
+    });
+  }
+}
