@@ -22,7 +22,7 @@ interface CommonFlags extends IdentityFlags {
 
 function withConnection(c: Command): Command {
   return c
-    .option('--dir <dir>', 'a network made by bsn up: its gateways (devnet.json) and identities')
+    .option('--dir <dir>', 'a network made by bsn up: its gateways (devnet.json) and identities (--node takes the gateway from elsewhere)', '.bsn')
     .option('--node <url>', 'a gateway of any network (instead of --dir)')
     .option('--root-cert <pem>', 'the root an HTTPS gateway (--node https://…) chains to')
     .option('--as <name>', 'act as DIR/identities/NAME, a directory with cert.pem and key.pem, or an operator CA directory')

@@ -52,14 +52,14 @@ export function registerRevocationCommands(ca: Command): void {
     .option('--share <file>', 'key share file, for a key under k-of-n custody (repeat k times)', collect)
     .option('--days <days>', 'days until nextUpdate (default 7)')
     .option('--from-chain', "the revocations recorded on the governance chain: one CRL per issuer, concatenated (docs/governance.md)")
-    .option('--dir <dir>', 'with --from-chain: a network made by bsn up (its gateways, CAs and passphrase)')
+    .option('--dir <dir>', 'with --from-chain: a network made by bsn up (its gateways, CAs and passphrase); .bsn unless --node is given')
     .option('--node <url>', 'with --from-chain: a gateway of any network')
     .option('--json', 'print the result as JSON')
     .action(async (flags: CrlFlags) => {
       const days = optionalInt(flags.days, '--days');
       if (flags.fromChain) {
         const { days: _days, ...rest } = flags;
-        return runChainCrl({ ...rest, ...(days !== undefined && { days }) });
+        return runChainCrl({ ...rest, ...(rest.dir === undefined && rest.node === undefined && { dir: '.bsn' }), ...(days !== undefined && { days }) });
       }
       if (flags.ca?.length !== 1) throw new CliUsageError("give one --ca <dir> (several only with --from-chain)");
       if (flags.passphraseFile === undefined) throw new CliUsageError("required option '--passphrase-file <file>' not specified");
