@@ -4,32 +4,18 @@ import { ClassicLevel } from 'classic-level';
 import type { Logger } from 'pino';
 import type { PrivateKey } from '../crypto/index.js';
 import { parseCertificatePem, readPrivateKeyPem } from '../pki/index.js';
-import { BlockStore, WriteAheadLog, checkBlockLinks, decodeBlock } from '../chain/index.js';
-import { decodeCommitCertificate, valueIdOf, verifyCommitCertificate, type ConsensusConfig, type ConsensusMessage } from '../consensus/index.js';
-import { EvmApplication, EvmCallPool, evmChainIdOf, GovApplication, KvApplication, type Application, type EvmQueryOptions } from '../execution/index.js';
-import type { CodecValue } from '../codec/index.js';
-import { BlockSync, CHANNEL, MessageDecodeError, PeerManager, Router } from '../p2p/index.js';
-import { ChainRunner } from './chain-runner.js';
+import { EvmCallPool } from '../execution/index.js';
+import { CHANNEL, PeerManager, Router } from '../p2p/index.js';
 import { splitHostPort, type NodeConfig } from './config.js';
 import { CrlReloader, type ReloadOutcome } from './crl-reloader.js';
-import { decodeConsensusMessage } from './consensus-wire.js';
 import { CommitWaiters } from './commit-waiters.js';
-import { DuplicateEvmChainIdError, NodeConfigError, NodeListenError, WireFormatError, SyncedBlockMismatchError } from './errors.js';
+import { NodeConfigError, NodeListenError } from './errors.js';
 import { loadGenesis, type ChainGenesis } from './genesis.js';
-import { GenesisError } from './errors.js';
-import { Mempool, MempoolBadSignatureError, MempoolMalformedError, MempoolWrongChainError, VerifyPool } from './mempool/index.js';
+import { VerifyPool } from './mempool/index.js';
 import { NodeMetrics } from './metrics.js';
+import { closeChain, openChain, type ChainHostContext, type HostedChain } from './chain-host.js';
 
-/** One hosted app chain and everything that serves it. */
-export interface HostedChain {
-  readonly genesis: ChainGenesis;
-  readonly app: Application;
-  readonly mempool: Mempool;
-  readonly store: BlockStore;
-  readonly runner: ChainRunner;
-  readonly sync: BlockSync;
-  readonly wal: WriteAheadLog;
-}
+export type { HostedChain } from './chain-host.js';
 
 const REGOSSIP_MS = 1000;
 
@@ -68,6 +54,12 @@ export class CityNode {
   private readonly verifyPool: VerifyPool;
   /** One set of eth_call threads for every EVM chain, off the thread that drives consensus (H3). */
   private readonly callPool: EvmCallPool;
+  private nodeKey: PrivateKey | undefined;
+  /** Per hosted chain, the function that takes it off the router. */
+  private readonly unregister = new Map<string, () => void>();
+  /** Hosting and unhosting run one at a time. */
+  private hosting: Promise<unknown> = Promise.resolve();
+  private readonly chainListeners = new Set<(chainId: string, hosted: boolean) => void>();
 
   private constructor(
     readonly config: NodeConfig,
@@ -120,9 +112,9 @@ export class CityNode {
       onExpiry: (issuer, seconds) => node.metrics.crlNextUpdate.set({ issuer }, seconds),
       log: p2pLog,
     });
-    const nodeKey = readPrivateKeyPem(keyPem);
+    node.nodeKey = readPrivateKeyPem(keyPem);
     try {
-      for (const chain of config.chains) await node.host(loadGenesis(chain.genesis), nodeKey);
+      for (const chain of config.chains) await node.host(loadGenesis(chain.genesis));
     } catch (err) {
       // The chains hosted so far run (timers, workers, LevelDB): stop them, then fail the start.
       await node.stop().catch(() => undefined);
@@ -228,16 +220,54 @@ export class CityNode {
     for (const listener of this.crlListeners) listener(pems);
   }
 
+  /**
+   * Starts hosting a chain while the node runs (the app lifecycle places apps on nodes by
+   * governance): its state machine, mempool, consensus and block sync, announced to the peers.
+   */
+  hostChain(genesis: ChainGenesis): Promise<HostedChain> {
+    return this.serially(async () => {
+      const chainId = genesis.file.chainId;
+      if (this.chains.has(chainId)) throw new NodeConfigError(`this node already hosts chain '${chainId}'`);
+      await this.host(genesis);
+      for (const listener of this.chainListeners) listener(chainId, true);
+      return this.chains.get(chainId)!;
+    });
+  }
+
+  /** Stops hosting a chain while the node runs; its blocks and state stay in the store. */
+  unhostChain(chainId: string): Promise<void> {
+    return this.serially(async () => {
+      const chain = this.chains.get(chainId);
+      if (!chain) throw new NodeConfigError(`this node does not host chain '${chainId}'`);
+      this.unregister.get(chainId)?.();
+      this.unregister.delete(chainId);
+      this.chains.delete(chainId);
+      await closeChain(chain);
+      this.log.info({ chain: chainId }, 'stopped hosting chain');
+      for (const listener of this.chainListeners) listener(chainId, false);
+    });
+  }
+
+  /** Calls `listener` each time a chain starts or stops being hosted; returns the function that stops it. */
+  onChainsChanged(listener: (chainId: string, hosted: boolean) => void): () => void {
+    this.chainListeners.add(listener);
+    return () => {
+      this.chainListeners.delete(listener);
+    };
+  }
+
+  private serially<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.hosting.then(step, step);
+    this.hosting = run.catch(() => undefined);
+    return run;
+  }
+
   async stop(): Promise<void> {
     this.crlReloader?.close();
     if (this.regossipTimer) clearInterval(this.regossipTimer);
     this.waiters.cancelAll();
-    for (const c of this.chains.values()) {
-      c.sync.stop();
-      await c.runner.stop();
-      await c.mempool.close();
-      c.wal.close();
-    }
+    await this.hosting;
+    for (const c of this.chains.values()) await closeChain(c);
     await this.verifyPool.close();
     await this.callPool.close();
     this.router.close();
@@ -246,169 +276,26 @@ export class CityNode {
     this.log.info({}, 'city node stopped');
   }
 
-  private async host(genesis: ChainGenesis, nodeKey: PrivateKey): Promise<void> {
-    const chainId = genesis.file.chainId;
-    const suite = genesis.suite;
-    const chainLog = this.log.child({ chain: chainId });
-    // Txs signed for one EVM chain id replay on every chain that shares it (review L7).
-    const evmId = evmChainIdOfGenesis(genesis);
-    const twin = evmId === undefined ? undefined : [...this.chains.values()].find((c) => evmChainIdOfGenesis(c.genesis) === evmId);
-    if (twin) throw new DuplicateEvmChainIdError(`chains '${twin.genesis.file.chainId}' and '${chainId}' both have EVM chain id ${evmId}: a transaction for one would be valid on the other`);
-    const app = await openApplication(this.db, genesis, { pool: this.callPool, ...(this.config.calls.gasCap !== undefined && { gasCap: BigInt(this.config.calls.gasCap) }) });
-    const mempool = Mempool.open(app, { hash: (tx) => suite.hash(tx), pool: this.verifyPool, limits: { maxTxs: this.config.mempool.maxTxs, maxBytes: this.config.mempool.maxBytes, maxInFlight: this.config.mempool.maxInFlight } });
-    const store = await BlockStore.open(this.db, chainId);
-    const { wal, recovery } = WriteAheadLog.open(path.join(this.config.dataDir, 'wal', `${chainId}.wal`));
-    if (recovery.truncatedBytes > 0) chainLog.warn({ bytes: recovery.truncatedBytes }, 'cut a torn tail off the consensus WAL');
-    // Every node of the chain's suite holds its key: it votes at the heights whose set has it
-    // (the governance chain adds and removes validators as it runs).
-    const ownKey = nodeKey.suite === suite.name ? nodeKey : null;
-    const runner = new ChainRunner({
-      genesis,
-      app,
-      mempool,
-      store,
-      wal,
-      walRecords: recovery.records,
-      privateKey: ownKey,
-      consensus: consensusConfig(this.config),
-      // A proposal carries its whole block in one frame: keep blocks well under the frame limit.
-      limits: { maxBlockBytes: Math.min(1024 * 1024, Math.floor(this.config.p2p.maxFrameBytes / 2)), maxBlockTxs: 5000, maxBlockDriftMs: this.config.consensus.maxBlockDriftMs },
-      log: chainLog,
-      network: {
-        broadcastConsensus: (bytes) => this.router.broadcast(chainId, CHANNEL.consensus, bytes),
-        reportInvalid: (peer, reason) => {
-          const conn = this.peers.connection(peer);
-          if (conn) this.router.reportInvalid(conn.peer, reason);
-        },
-      },
-      onCommit: (block, latencyMs, results) => {
-        // Peers that missed this height's votes (restarted, partitioned) learn it here and block-sync it.
-        sync.announce();
-        this.waiters.committed(chainId, (tx: Uint8Array) => Buffer.from(suite.hash(tx)).toString('hex'), block.txs, block.header.height, results);
-        for (const listener of this.commitListeners.get(chainId) ?? []) listener(block.header.height);
-        this.metrics.height.set({ chain: chainId }, block.header.height);
-        this.metrics.committedTxs.inc({ chain: chainId }, block.txs.length);
-        this.metrics.commitLatency.observe({ chain: chainId }, latencyMs / 1000);
-        this.metrics.mempoolSize.set({ chain: chainId }, mempool.count);
-        this.metrics.mempoolBytes.set({ chain: chainId }, mempool.bytes);
-      },
-    });
-    const sync = new BlockSync({
+  private async host(genesis: ChainGenesis): Promise<void> {
+    const { chain, unregister } = await openChain(this.hostContext(), genesis);
+    this.unregister.set(genesis.file.chainId, unregister);
+    this.chains.set(genesis.file.chainId, chain);
+  }
+
+  private hostContext(): ChainHostContext {
+    return {
+      config: this.config,
+      log: this.log,
+      db: this.db,
+      peers: this.peers,
       router: this.router,
-      chainId,
-      // The runner stores a synced block itself (through the driver's decide), after executing it.
-      store: { get height() { return store.height; }, block: (h) => store.block(h), certificate: (h) => store.certificate(h), append: (h, b, c) => runner.applySyncedBlock(h, b, c) },
-      verify: async (height, blockBytes, certBytes) => {
-        const cert = decodeCommitCertificate(certBytes);
-        // The certificate is bound to this block at this height before anything runs (H5).
-        if (cert.height !== height) throw new SyncedBlockMismatchError(`a certificate of height ${cert.height} came for height ${height}`);
-        if (cert.valueId !== valueIdOf(suite, blockBytes)) throw new SyncedBlockMismatchError(`the block of height ${height} is not the one its certificate commits`);
-        const validators = runner.validatorSetFor(height);
-        if (!validators) throw new SyncedBlockMismatchError(`height ${height} is past the next one; its validator set is not known yet`);
-        verifyCommitCertificate(cert, validators, suite, chainId);
-        const parent = height > 1 ? decodeBlock((await store.block(height - 1))!).header : undefined;
-        checkBlockLinks(suite, decodeBlock(blockBytes), parent, chainId);
-      },
-      logger: chainLog,
-      serve: { requestsPerSecond: this.config.p2p.syncRequestsPerSecond, burst: this.config.p2p.syncBurst, maxReplyBytes: this.config.p2p.syncMaxReplyBytes },
-    });
-    const syncHandlers = sync.handlers();
-    this.router.register(chainId, {
-      ...syncHandlers,
-      onConsensus: (peer, body) => runner.onMessage(peer.fingerprint, decodePeerConsensusMessage(body)),
-      onTransaction: async (peer, body) => {
-        try {
-          await mempool.add(body);
-          this.router.broadcast(chainId, CHANNEL.transactions, body);
-        } catch (err) {
-          this.metrics.txRejected.inc({ chain: chainId, code: (err as { code?: string }).code ?? 'UNKNOWN' });
-          chainLog.debug({ peer: peer.name, err: (err as Error).message }, 'gossiped tx refused');
-          // A tx no honest node would relay costs the sender score (M13); a stale or duplicate one does not.
-          if (isPeerFault(err)) this.router.reportInvalid(peer, err);
-        }
-      },
-    });
-    await runner.start();
-    sync.start();
-    this.metrics.height.set({ chain: chainId }, store.height);
-    this.chains.set(chainId, { genesis, app, mempool, store, runner, sync, wal });
-    chainLog.info({ height: store.height, validator: runner.isValidator }, 'hosting chain');
+      metrics: this.metrics,
+      verifyPool: this.verifyPool,
+      callPool: this.callPool,
+      waiters: this.waiters,
+      commitListeners: this.commitListeners,
+      nodeKey: this.nodeKey!,
+      chains: this.chains,
+    };
   }
-}
-
-function consensusConfig(config: NodeConfig): ConsensusConfig {
-  const c = config.consensus;
-  return {
-    timeouts: {
-      propose: { base: c.timeoutProposeMs, delta: c.timeoutDeltaMs },
-      prevote: { base: c.timeoutPrevoteMs, delta: c.timeoutDeltaMs },
-      precommit: { base: c.timeoutPrecommitMs, delta: c.timeoutDeltaMs },
-    },
-    createEmptyBlocks: c.emptyBlocksIntervalMs > 0,
-    emptyBlocksInterval: c.emptyBlocksIntervalMs,
-    maxRoundsAhead: c.maxRoundsAhead,
-  };
-}
-
-/**
- * A peer's consensus message. Bytes that are CBOR but not a consensus message (WireFormatError)
- * are the peer's fault like undecodable ones: as a MessageDecodeError the router scores the peer,
- * where any other error would be logged as this node's own failure and the peer go unpunished.
- */
-function decodePeerConsensusMessage(body: Uint8Array): ConsensusMessage {
-  try {
-    return decodeConsensusMessage(body);
-  } catch (err) {
-    if (err instanceof WireFormatError) throw new MessageDecodeError(`undecodable consensus message: ${err.message}`, { cause: err });
-    throw err;
-  }
-}
-
-/**
- * A gossiped tx that the relaying node must have known to be bad: it fails the stateless check
- * every node runs before relaying. Nonce, duplicate, full or busy refusals depend on timing and
- * on this node's state, so an honest peer can cause them.
- */
-function isPeerFault(err: unknown): err is Error {
-  return err instanceof MempoolBadSignatureError || err instanceof MempoolMalformedError || err instanceof MempoolWrongChainError;
-}
-
-/**
- * A governance chain's validators are its registry's active nodes: a genesis file whose list
- * says otherwise would start consensus with a set the chain's own state contradicts.
- */
-function checkGovValidators(genesis: ChainGenesis): void {
-  const { chainId, appState, time } = genesis.file;
-  let expected;
-  try {
-    expected = GovApplication.validatorsOf((appState ?? null) as CodecValue, time);
-  } catch (cause) {
-    throw new GenesisError(`chain '${chainId}': its governance genesis state is refused: ${(cause as Error).message}`, { cause });
-  }
-  const key = (publicKey: Uint8Array | string, power: number | bigint) => `${typeof publicKey === 'string' ? publicKey : Buffer.from(publicKey).toString('hex')}/${power}`;
-  const want = expected.map((v) => key(v.publicKey, v.power)).sort();
-  const have = genesis.validators.validators.map((v) => key(v.publicKey.bytes, v.power)).sort();
-  if (want.join() !== have.join()) throw new GenesisError(`chain '${chainId}': the genesis validators are not the registry's active nodes (${expected.map((v) => v.name).join(', ')})`);
-}
-
-/** The Ethereum chain id of an EVM chain's genesis; undefined for other apps (and a bad appState, which openApplication reports). */
-function evmChainIdOfGenesis(genesis: ChainGenesis): number | undefined {
-  if (genesis.file.app !== 'evm') return undefined;
-  try {
-    return evmChainIdOf({ appState: (genesis.file.appState ?? null) as CodecValue });
-  } catch {
-    return undefined;
-  }
-}
-
-async function openApplication(db: ClassicLevel<string, Uint8Array>, genesis: ChainGenesis, calls: EvmQueryOptions): Promise<Application> {
-  const { chainId, app, appState } = genesis.file;
-  if (app === 'kv') return KvApplication.open(db, chainId, { suite: genesis.suite });
-  if (app === 'gov') {
-    checkGovValidators(genesis);
-    return GovApplication.open(db, chainId, { suite: genesis.suite });
-  }
-  const evmChainId = evmChainIdOf({ appState: (appState ?? null) as CodecValue });
-  if (evmChainId === undefined) throw new NodeConfigError(`chain '${chainId}' runs the EVM: its genesis appState needs a numeric chainId`);
-  return EvmApplication.open(db, chainId, { chainId: evmChainId, calls });
 }
