@@ -13,7 +13,9 @@ import { certOf, checkLeaf, checkOperatorCa, issuingOperator, rootOf } from './i
 import { ACTION_SCHEMAS, parseWith, recordName, type ActionArgs } from './schemas.js';
 import type { GovState } from './state.js';
 import { checkTrustCode } from './trust-code.js';
-import type { GovAction, RecordStatus } from './types.js';
+import { appStatus, createApp, placeApp } from './app-actions.js';
+import { addAppUser, inviteMember, joinApp, removeAppUser, removeMember } from './app-members.js';
+import { APP_ACTIONS, type GovAction, type RecordStatus } from './types.js';
 
 /*
  * The actions a passed proposal carries out. `prepareAction` validates the arguments against the
@@ -28,6 +30,10 @@ export interface ActionContext {
   readonly time: number;
   /** The id of the proposal carrying the action. */
   readonly proposal: string;
+  /** The proposer's voter name (an org's name for the app actions that need an org). */
+  readonly proposer: string;
+  /** The network's suite (the gov chain's): the only one apps may run. */
+  readonly suite: string;
 }
 
 export interface PreparedAction {
@@ -35,6 +41,8 @@ export interface PreparedAction {
   readonly args: Readonly<Record<string, unknown>>;
   /** Operator names for 'concerned-operators'; 'root' when the root issued the certificate concerned. */
   readonly concerned: readonly string[] | 'root';
+  /** For 'app-owner': the owner org of the app the action concerns. */
+  readonly appOwner?: string;
   apply(state: GovState): void;
 }
 
@@ -208,7 +216,7 @@ const setPlan: Handler<'set-plan'> = (_state, args) => ({ args, concerned: [], a
 /** Refuses a rule no proposal could ever satisfy, a set-rule rule above all (it would lock governance). */
 const setRule: Handler<'set-rule'> = (state, args) => {
   for (const [i, c] of args.rule.clauses.entries()) {
-    if (c.voters === 'app-owner') throw new GovInvalidArgumentError(`clause ${i}: '${args.rule.action}' concerns no app, so it has no app owner`);
+    if (c.voters === 'app-owner' && !APP_ACTIONS.includes(args.rule.action)) throw new GovInvalidArgumentError(`clause ${i}: '${args.rule.action}' concerns no app, so it has no app owner`);
     if (typeof c.voters === 'object' && !c.voters.identities.some((name) => isVoterName(state, name))) {
       throw new GovInvalidArgumentError(`clause ${i}: none of ${c.voters.identities.join(', ')} is a registered voter`);
     }
@@ -236,4 +244,14 @@ const HANDLERS: { [A in GovAction]: Handler<A> } = {
   revoke,
   'set-plan': setPlan,
   'set-rule': setRule,
+  'create-app': createApp,
+  'invite-member': inviteMember,
+  'join-app': joinApp,
+  'remove-member': removeMember,
+  'add-app-user': addAppUser,
+  'remove-app-user': removeAppUser,
+  'place-app': placeApp,
+  'freeze-app': appStatus('freeze-app'),
+  'unfreeze-app': appStatus('unfreeze-app'),
+  'retire-app': appStatus('retire-app'),
 };

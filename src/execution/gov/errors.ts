@@ -129,3 +129,75 @@ export class GovNotFoundError extends GovError {
   readonly code = 'GOV_NOT_FOUND';
   readonly rejectCode = 'TX_INVALID';
 }
+
+/** create-app by a signer that is not an active org with the `developer` role. */
+export class GovNotDeveloperError extends GovError {
+  readonly code = 'GOV_NOT_DEVELOPER';
+  readonly rejectCode = 'TX_UNAUTHORIZED';
+}
+
+/** create-app of an id an app (of any status) or an open create-app proposal has already. */
+export class GovAppExistsError extends GovError {
+  readonly code = 'GOV_APP_EXISTS';
+  readonly rejectCode = 'TX_INVALID';
+}
+
+/** An app action naming an app the registry does not have. */
+export class GovUnknownAppError extends GovError {
+  readonly code = 'GOV_UNKNOWN_APP';
+  readonly rejectCode = 'TX_INVALID';
+}
+
+/** join-app by an org the app has not invited (or whose invitation was withdrawn). */
+export class GovNotInvitedError extends GovError {
+  readonly code = 'GOV_NOT_INVITED';
+  readonly rejectCode = 'TX_UNAUTHORIZED';
+}
+
+/** A role the app does not define. */
+export class GovUnknownRoleError extends GovError {
+  readonly code = 'GOV_UNKNOWN_ROLE';
+  readonly rejectCode = 'TX_INVALID';
+}
+
+/** A node to place an app on that is not an active validator node of the network (or is unknown). */
+export class GovNodeNotActiveError extends GovError {
+  readonly code = 'GOV_NODE_NOT_ACTIVE';
+  readonly rejectCode = 'TX_INVALID';
+}
+
+/** A node that is not (or, to add, already is) in the app's placement. */
+export class GovNodeNotPlacedError extends GovError {
+  readonly code = 'GOV_NODE_NOT_PLACED';
+  readonly rejectCode = 'TX_INVALID';
+}
+
+/** A placement change that would leave fewer active placed nodes than the app's minValidators. */
+export class GovAppMinimumError extends GovError {
+  readonly code = 'GOV_APP_MINIMUM';
+  readonly rejectCode = 'TX_INVALID';
+}
+
+/** A change a frozen app does not take (invitations, joins, users, placement); or freezing it twice. */
+export class GovAppFrozenError extends GovError {
+  readonly code = 'GOV_APP_FROZEN';
+  readonly rejectCode = 'TX_INVALID';
+}
+
+/** Any change to a retired app. */
+export class GovAppRetiredError extends GovError {
+  readonly code = 'GOV_APP_RETIRED';
+  readonly rejectCode = 'TX_INVALID';
+}
+
+/** An app suite other than the network's. */
+export class GovUnsupportedSuiteError extends GovError {
+  readonly code = 'GOV_UNSUPPORTED_SUITE';
+  readonly rejectCode = 'TX_INVALID';
+}
+
+/** An app action by an org that is neither the app's owner nor an active member (or not the org concerned). */
+export class GovNotAppPartyError extends GovError {
+  readonly code = 'GOV_NOT_APP_PARTY';
+  readonly rejectCode = 'TX_UNAUTHORIZED';
+}

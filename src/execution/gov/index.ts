@@ -24,6 +24,8 @@ export { checkTrustCode, isValidTrustCode, trustCodeCheckChar, trustCodeProblem,
 export { DEFAULT_RULES, decide, resolveRule, type Decision, type ResolvedClause, type VoterContext } from './rules.js';
 export { MAX_EXPIRY_MS, MIN_EXPIRY_MS } from './process.js';
 export { minValidatorsOf } from './genesis.js';
+export { appGenesis, appValidators, defaultAppMinValidators, evmChainIdFor, faultsTolerated, EVM_CHAIN_ID_MAX, EVM_CHAIN_ID_MIN, type AppGenesis } from './app-view.js';
+export { DEFAULT_APP_ROLES } from './app-actions.js';
 export { REVOCATION_REASON_NAMES } from './schemas.js';
 export * from './errors.js';
 export * from './types.js';

@@ -75,11 +75,12 @@ function checkPropose(state: GovState, payload: Payload<'propose'>, bytes: Uint8
     throw new GovExpiredError(`expiresAt ${iso(payload.expiresAt)} is not 1 minute to 30 days after the block time ${iso(ctx.time)}`);
   }
   const id = govProposalId(ctx.suite, bytes);
-  const actx: ActionContext = { height: ctx.height, time: ctx.time, proposal: id };
+  const actx: ActionContext = { height: ctx.height, time: ctx.time, proposal: id, proposer: signer.name, suite: ctx.suite.name };
   const prepared = prepareAction(state, action, payload.args, actx);
   const clauses = resolveRule(ruleOf(state.maps.rule, action), {
     operators: state.activeOperators().map((o) => o.name),
     concerned: prepared.concerned,
+    ...(prepared.appOwner !== undefined && { appOwner: prepared.appOwner }),
     isVoter: (name) => isVoterName(state, name),
   });
   const txHash = hex(ctx.suite.hash(bytes));
@@ -118,7 +119,8 @@ function checkVote(state: GovState, payload: Payload<'vote'>, bytes: Uint8Array,
     state.maps.proposal.set(proposal.id, voted);
     settle(state, voted, ctx, () => {
       // Prepared again: the registry may have changed since the proposal was made.
-      prepareAction(state, proposal.action, proposal.args, { height: ctx.height, time: ctx.time, proposal: proposal.id }).apply(state);
+      const actx = { height: ctx.height, time: ctx.time, proposal: proposal.id, proposer: proposal.proposer, suite: ctx.suite.name };
+      prepareAction(state, proposal.action, proposal.args, actx).apply(state);
     });
   };
 }

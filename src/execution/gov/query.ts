@@ -1,5 +1,6 @@
 import { decode, encode, expectArray, expectUint } from '../../codec/index.js';
 import { QueryError } from '../errors.js';
+import { appView } from './app-view.js';
 import type { GovState } from './state.js';
 import type { GovStore } from './store.js';
 import type { GovRegistry } from './types.js';
@@ -36,9 +37,14 @@ export async function queryGov(state: GovState, registry: GovRegistry, path: str
     if (!/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/.test(fp)) throw new QueryError('nonce: data is a certificate fingerprint (upper-case colon hex)');
     return out(state.nonceOf(fp));
   }
+  if (path === 'app') {
+    const id = text.decode(data);
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(id)) throw new QueryError('app: data is the UTF-8 app id');
+    return out(appView(state.maps.app.get(id), id, state.maps.proposal.values()));
+  }
   if (path === 'validators') return out(state.validators());
   if (path === 'result') return resultOf(state, data, store);
-  throw new QueryError(`unknown gov query path '${path}' (known: registry, ${LISTS.join(', ')}, proposals, proposal, nonce, validators, result)`);
+  throw new QueryError(`unknown gov query path '${path}' (known: registry, ${LISTS.join(', ')}, proposals, proposal, app, nonce, validators, result)`);
 }
 
 async function resultOf(state: GovState, data: Uint8Array, store: GovStore): Promise<Uint8Array | undefined> {

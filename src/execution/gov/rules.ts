@@ -11,6 +11,7 @@ const clause = (voters: RuleClause['voters'], threshold: Threshold): RuleClause 
 const AUTHORITY_ALL = clause('authority', 'ALL');
 const OPERATORS_MAJORITY = clause('operators', 'MAJORITY');
 const CONCERNED_ALL = clause('concerned-operators', 'ALL');
+const APP_OWNER_ANY = clause('app-owner', 'ANY');
 
 /** The rule of each action when the genesis names none for it. */
 export const DEFAULT_RULES: readonly RuleRecord[] = Object.freeze([
@@ -25,6 +26,16 @@ export const DEFAULT_RULES: readonly RuleRecord[] = Object.freeze([
   { action: 'revoke', clauses: [OPERATORS_MAJORITY] },
   { action: 'set-plan', clauses: [AUTHORITY_ALL] },
   { action: 'set-rule', clauses: [AUTHORITY_ALL, clause('operators', 'ALL')] },
+  { action: 'create-app', clauses: [CONCERNED_ALL] },
+  { action: 'invite-member', clauses: [APP_OWNER_ANY] },
+  { action: 'join-app', clauses: [APP_OWNER_ANY] },
+  { action: 'remove-member', clauses: [APP_OWNER_ANY] },
+  { action: 'add-app-user', clauses: [APP_OWNER_ANY] },
+  { action: 'remove-app-user', clauses: [APP_OWNER_ANY] },
+  { action: 'place-app', clauses: [CONCERNED_ALL, APP_OWNER_ANY] },
+  { action: 'freeze-app', clauses: [OPERATORS_MAJORITY] },
+  { action: 'unfreeze-app', clauses: [OPERATORS_MAJORITY] },
+  { action: 'retire-app', clauses: [OPERATORS_MAJORITY] },
 ] satisfies RuleRecord[]);
 
 /** What a rule's voter specs resolve against, at the time of the proposal. */

@@ -106,14 +106,99 @@ export interface PlanRecord {
   readonly currency: string;
 }
 
-/** Filled by the app lifecycle (issue 13); here so the registry has its place from genesis. */
+/** The industries an app declares (for supervision); `other` for anything else. */
+export const APP_INDUSTRIES = ['finance', 'food-safety', 'vaccines', 'healthcare', 'logistics', 'energy', 'government', 'education', 'other'] as const;
+export type AppIndustry = (typeof APP_INDUSTRIES)[number];
+
+export type AppFramework = 'evm' | 'kv';
+/** `hosted`: the gateway keeps the users' keys; `upload`: users bring their own. Fixed for the app's life. */
+export type AppKeyMode = 'hosted' | 'upload';
+/** `proposed` is only what the `app` query shows for an open create-app proposal; records start `active`. */
+export type AppStatus = 'proposed' | 'active' | 'frozen' | 'retired';
+export type MemberStatus = 'invited' | 'accepted' | 'active' | 'removed';
+
+/** One (contract, function) pair an EVM role may call; `'*'` matches any. */
+export interface AppCallGrant {
+  /** Lower-case 0x address, or '*'. */
+  readonly contract: string;
+  /** Lower-case 0x + 8 hex digits (the 4-byte selector), or '*'. */
+  readonly selector: string;
+}
+
+/** What the users of a role may do: `evm` for evm apps, `kv` for kv apps. */
+export interface AppRole {
+  readonly name: string;
+  readonly evm?: { readonly deploy: boolean; readonly calls: readonly AppCallGrant[] };
+  /** Shared key prefixes the role may write besides its writer's own namespace. */
+  readonly kv?: { readonly prefixes: readonly string[] };
+}
+
+export interface AppMember {
+  readonly org: string;
+  /** Set when the org joins (join-app). */
+  readonly role?: string;
+  /** The city node (in the placement) whose gateway the org uses; set when it joins. */
+  readonly node?: string;
+  readonly status: MemberStatus;
+  readonly since: number;
+}
+
+export interface AppUser {
+  /** Unique within the app. */
+  readonly name: string;
+  /** The org whose user it is: the owner or an active member. */
+  readonly org: string;
+  readonly role: string;
+  /** The user certificate's fingerprint (kv apps, hosted mode, or given with an address). */
+  readonly fingerprint?: string;
+  /** Lower-case 0x Ethereum address (evm apps in upload mode). */
+  readonly address?: string;
+}
+
+/** A validator of an app chain: a node's raw public key in lowercase hex. */
+export interface AppValidatorRecord {
+  readonly name: string;
+  readonly publicKey: string;
+  readonly power: number;
+}
+
+/** An app on the service network (docs/governance.md, "Apps"). */
 export interface AppRecord {
+  /** The app chain's id: src/node/genesis.ts chain id rules, not `gov`, unique for ever. */
   readonly id: string;
+  readonly name: string;
+  /** The owning org (a developer). */
   readonly owner: string;
-  readonly framework: 'evm' | 'kv';
+  readonly framework: AppFramework;
+  /** The app chain's suite: the network's. */
+  readonly suite: string;
+  readonly keyMode: AppKeyMode;
+  readonly roles: readonly AppRole[];
+  /** Node names, sorted; the validators are these ∩ the network's active nodes. */
   readonly placement: readonly string[];
-  readonly members: readonly { readonly org: string; readonly role: string; readonly node: string }[];
-  readonly status: string;
+  /** A placement change may not leave fewer active placed nodes than this. */
+  readonly minValidators: number;
+  /** Byzantine faults the current placement tolerates: ⌊(placement − 1) / 3⌋. */
+  readonly f: number;
+  readonly industry: AppIndustry;
+  readonly plan: string;
+  /** The plan's price when the app was created: perNodeMonth × nodes = perMonth, minor units. */
+  readonly price: { readonly perNodeMonth: number; readonly nodes: number; readonly perMonth: number; readonly currency: string };
+  readonly status: AppStatus;
+  /** The EIP-155 chain id of an evm app, unique across the network. */
+  readonly evmChainId?: number;
+  /** Block time (ms) of the deciding gov block: the app chain's genesis time. */
+  readonly genesisTime: number;
+  /** The gov height of the deciding block. */
+  readonly activatedHeight: number;
+  /** The app chain's genesis validators (the placement's active nodes at activation). */
+  readonly genesisValidators: readonly AppValidatorRecord[];
+  readonly members: readonly AppMember[];
+  readonly users: readonly AppUser[];
+  /** The create-app proposal. */
+  readonly proposal: string;
+  /** Gov height of the last change to the record. */
+  readonly since: number;
 }
 
 /** Who votes in one clause of a rule. */
@@ -153,8 +238,32 @@ export const GOV_ACTIONS = [
   'revoke',
   'set-plan',
   'set-rule',
+  'create-app',
+  'invite-member',
+  'join-app',
+  'remove-member',
+  'add-app-user',
+  'remove-app-user',
+  'place-app',
+  'freeze-app',
+  'unfreeze-app',
+  'retire-app',
 ] as const;
 export type GovAction = (typeof GOV_ACTIONS)[number];
+
+/** The actions that concern one app (their `app-owner` is its owner; create-app's the proposer). */
+export const APP_ACTIONS: readonly GovAction[] = [
+  'create-app',
+  'invite-member',
+  'join-app',
+  'remove-member',
+  'add-app-user',
+  'remove-app-user',
+  'place-app',
+  'freeze-app',
+  'unfreeze-app',
+  'retire-app',
+];
 
 export type ProposalStatus = 'open' | 'executed' | 'rejected' | 'expired' | 'failed';
 
@@ -239,6 +348,8 @@ export type GovTxKind = 'propose' | 'vote';
  *   'operators' | 'nodes' | 'orgs' | 'rules' | 'revocations' | 'plans' | 'apps'   the array
  *   'proposals'                                  ProposalRecord[] (newest first)
  *   'proposal'    data = UTF-8 id                ProposalRecord, or undefined
+ *   'app'         data = UTF-8 app id            AppRecord (or the view of an open create-app
+ *                                                proposal, status 'proposed'), or undefined
  *   'nonce'       data = UTF-8 fingerprint       number (the signer's next nonce)
  *   'validators'                                 { name, publicKey, power }[] in force at the next height
  */
