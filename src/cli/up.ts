@@ -1,8 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { devAccounts, devnetStatus, DEV_EVM_CHAIN_ID, DEV_MNEMONIC, gatewayUrl, initDevnet, loadLayout, OPS_TOKEN_FILE, renewDevnetCrls, startDevnet, stopDevnet, waitReady, DevnetError } from '../network/devnet.js';
+import { devAccounts, DEV_EVM_CHAIN_ID, DEV_MNEMONIC, gatewayUrl, initDevnet, loadLayout, OPS_TOKEN_FILE, renewDevnetCrls, startDevnet, stopDevnet, waitReady, DevnetError } from '../network/devnet.js';
 import { parsePositiveInt, usageErrorsAsTyped } from './ca/common.js';
 import { makeOutput } from './output.js';
+import { healthLines, networkStatus, registryLines } from './status.js';
 
 const DEFAULT_DIR = '.bsn';
 
@@ -72,20 +73,13 @@ export function registerNetworkCommands(program: Command): void {
     });
 
   usageErrorsAsTyped(program.command('status'))
-    .description('heights, rounds and peers of the local network')
+    .description("heights, rounds and peers of the local network's nodes, and every node of the governance registry (operator, region, status, validator, health)")
     .option('--dir <dir>', 'data directory of the network', DEFAULT_DIR)
     .option('--json', 'machine-readable output')
     .action(async (opts: { dir: string; json?: boolean }) => {
       const layout = loadLayout(opts.dir);
       if (!layout) throw new DevnetError(`no local network in '${opts.dir}'`);
-      const health = await devnetStatus(layout);
-      makeOutput(Boolean(opts.json)).result(
-        { ok: health.every((h) => h.status && !h.error), nodes: health },
-        health.map((h) =>
-          h.status && !h.error
-            ? `${h.name}  ${h.status.chains.map((c) => `${c.chainId} height ${c.height} ${c.round < 0 ? "idle" : `round ${c.round}`} mempool ${c.mempool}`).join(', ')}  peers ${h.status.peers.join(',') || '-'}${h.gateway ? `  gateway ${h.gateway} (${h.gatewayTls ? 'TLS' : 'plain HTTP'})` : ''}`
-            : `${h.name}  down (${h.error})`,
-        ),
-      );
+      const status = await networkStatus(layout);
+      makeOutput(Boolean(opts.json)).result({ ok: status.ok, nodes: status.nodes, registry: status.registry }, [...healthLines(status.nodes), ...registryLines(status.registry)]);
     });
 }

@@ -30,6 +30,13 @@ export class GovUnreachableError extends BsnError {
 
 export type GovList = 'operators' | 'nodes' | 'orgs' | 'rules' | 'proposals' | 'revocations' | 'plans' | 'apps' | 'validators';
 
+/** A validator of gov: its node's name, raw public key (lowercase hex) and power. */
+export interface GovValidatorView {
+  readonly name: string;
+  readonly publicKey: string;
+  readonly power: number;
+}
+
 export interface GovSubmitResult {
   /** 0x-hex hash of the tx (for a proposal, its id with 0x). */
   readonly hash: string;
@@ -78,6 +85,16 @@ export class GovClient {
     return this.request('GET', `/gov/proposals/${encodeURIComponent(id)}`) as Promise<ProposalRecord>;
   }
 
+  /**
+   * The validators of gov in force at the next height, with the committed gov height the gateway
+   * read them at (its x-bsn-height header): what `bsn status` shows of a node it knows only by
+   * its gateway.
+   */
+  async validatorsAt(): Promise<{ height: number; validators: GovValidatorView[] }> {
+    const { json, height } = await this.send('GET', '/gov/validators');
+    return { height: height ?? -1, validators: json as GovValidatorView[] };
+  }
+
   /** The signer's next nonce: what its next gov tx must carry. */
   async nonce(fingerprint: string): Promise<number> {
     return ((await this.request('GET', `/gov/nonce/${encodeURIComponent(fingerprint)}`)) as { nonce: number }).nonce;
@@ -88,7 +105,11 @@ export class GovClient {
     return this.request('POST', '/gov/txs?wait=commit', { tx: `0x${Buffer.from(tx).toString('hex')}` }) as Promise<GovSubmitResult>;
   }
 
-  private request(method: string, path: string, body?: unknown): Promise<unknown> {
+  private async request(method: string, path: string, body?: unknown): Promise<unknown> {
+    return (await this.send(method, path, body)).json;
+  }
+
+  private send(method: string, path: string, body?: unknown): Promise<{ json: unknown; height?: number }> {
     const url = new URL(path, this.baseUrl);
     const text = body === undefined ? undefined : JSON.stringify(body);
     const lib = url.protocol === 'https:' ? https : http;
@@ -113,7 +134,8 @@ export class GovClient {
             } catch {
               json = undefined;
             }
-            if (status >= 200 && status < 300 && json !== undefined) return resolve(json);
+            const height = Number(res.headers['x-bsn-height']);
+            if (status >= 200 && status < 300 && json !== undefined) return resolve({ json, ...(Number.isSafeInteger(height) && { height }) });
             const e = json?.error;
             reject(new GovRequestError(e?.code ?? `HTTP_${status}`, e?.message ?? `HTTP ${status} from ${this.baseUrl}`, status, e?.reason));
           });

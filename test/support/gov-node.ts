@@ -35,6 +35,13 @@ export interface GovNode {
   stop(): Promise<void>;
 }
 
+export interface GovNodeOptions {
+  /** node1's validator power (1): above 2/3 of the total, nodes governance adds need not run. */
+  readonly power?: number;
+  /** Serve the gateway over HTTPS with a certificate `node1-gateway` of op1 (and op1's CA as its chain). */
+  readonly gatewayTls?: boolean;
+}
+
 export const PKI_PASSPHRASE = 'correct horse battery staple';
 
 async function identity(pki: TestPki, name: string): Promise<GovIdentity> {
@@ -43,7 +50,7 @@ async function identity(pki: TestPki, name: string): Promise<GovIdentity> {
   return { cert, certPem: leaf.certPem, keyPem: leaf.keyPem, privateKey: readPrivateKeyPem(leaf.keyPem), dir: path.join(pki.dir, `leaf-${name}`) };
 }
 
-export async function startGovNode(extraConfig: Record<string, unknown> = {}): Promise<GovNode> {
+export async function startGovNode(extraConfig: Record<string, unknown> = {}, options: GovNodeOptions = {}): Promise<GovNode> {
   const pki = await makeTestPki();
   try {
     const leaf = await pki.issue('node1');
@@ -57,11 +64,11 @@ export async function startGovNode(extraConfig: Record<string, unknown> = {}): P
       rootCertPem: pki.rootPem,
       authority: { name: 'authority', certPem: authority.certPem },
       operators: [{ name: 'op1', caCertPem: pki.operatorPem, adminCertPems: [admin.certPem] }],
-      nodes: [{ certPem: leaf.certPem, operator: 'op1', region: 'Beijing', city: 'Beijing', p2p: '127.0.0.1:1' }],
+      nodes: [{ certPem: leaf.certPem, operator: 'op1', region: 'Beijing', city: 'Beijing', p2p: '127.0.0.1:1', ...(options.power !== undefined && { power: options.power }) }],
     };
     const publicKey = Buffer.from(readPrivateKeyPem(leaf.keyPem).publicKey.bytes).toString('hex');
     // Certificates are validated at the genesis time: it must be inside their validity.
-    const genesis = { chainId: 'gov', suite: 'ecdsa-p256', app: 'gov', time: Date.now(), validators: [{ name: 'node1', publicKey, power: 1 }], appState };
+    const genesis = { chainId: 'gov', suite: 'ecdsa-p256', app: 'gov', time: Date.now(), validators: [{ name: 'node1', publicKey, power: options.power ?? 1 }], appState };
     const files: Record<string, string> = { 'root.pem': pki.rootPem, 'op.pem': pki.operatorPem, 'cert.pem': leaf.certPem, 'key.pem': leaf.keyPem, 'crl0.pem': crls[0]!, 'crl1.pem': crls[1]!, 'gov.json': JSON.stringify(genesis) };
     for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
     const config = parseNodeConfig(
@@ -78,15 +85,16 @@ export async function startGovNode(extraConfig: Record<string, unknown> = {}): P
       }),
       dir,
     );
+    const tls = options.gatewayTls ? await pki.issue('node1-gateway') : undefined;
     const node = await CityNode.start(config, pino({ level: 'silent' }));
-    const gateway = await startGateway(node, { listen: '127.0.0.1:0', rest: {} }).catch(async (err: unknown) => {
+    const gateway = await startGateway(node, { listen: '127.0.0.1:0', rest: {}, ...(tls && { tls: { cert: tls.certChainPem, key: tls.keyPem } }) }).catch(async (err: unknown) => {
       await node.stop();
       throw err;
     });
     return {
       node,
       gateway,
-      url: `http://${gateway.address}`,
+      url: `${tls ? 'https' : 'http'}://${gateway.address}`,
       pki,
       authority,
       admin,
