@@ -121,6 +121,7 @@ export function registerGovCommands(program: Command): void {
     .option('--reason <reason>', 'revocation reason (keyCompromise, superseded, …)')
     .option('--plan-file <file>', 'the plan record (JSON) for set-plan')
     .option('--rule-file <file>', 'the rule record (JSON) for set-rule')
+    .option('--args-file <file>', "the arguments (a JSON object) of an app action: create-app, invite-member, join-app, … (docs/governance.md, 'Apps')")
     .action((action: string, flags: ProposeFlags) => propose(action, flags));
 
   withConnection(gov.command('vote').description('vote yes or no on an open proposal; waits until it is committed'))

@@ -62,7 +62,7 @@ test('bsn gov refuses bad arguments with CLI_USAGE, before asking any gateway', 
     [['gov', 'vote', id], /missing required argument|say who signs|give --dir/],
     [['gov', 'show', 'frobs', '--node', NO_GATEWAY], /bsn gov show takes operators/],
     [['gov', 'show', 'proposal', 'xyz', '--node', NO_GATEWAY], /takes a proposal id/],
-    [['gov', 'show', 'nodes'], /give --dir DIR .* or --node URL/],
+    [['gov', 'show', 'nodes'], /'.bsn' is not a network made by bsn up/],
     [['gov', 'show', 'nodes', '--dir', dir], /not a network made by bsn up/],
     [['gov', 'propose', 'revoke', '--cert', cert, '--node', NO_GATEWAY, '--as', 'nobody'], /no identity 'nobody'/],
   ];

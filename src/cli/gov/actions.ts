@@ -25,6 +25,8 @@ export interface ActionFlags {
   readonly reason?: string;
   readonly planFile?: string;
   readonly ruleFile?: string;
+  /** The arguments object (JSON) of an action without flags of its own: the app actions (docs/governance.md, "Apps"). */
+  readonly argsFile?: string;
   readonly expires?: string;
 }
 
@@ -126,5 +128,8 @@ export function actionArgs(action: GovAction, flags: ActionFlags): Args {
       return wrapped('plan', jsonFile(need(flags, 'planFile', '--plan-file F', action), 'plan file'));
     case 'set-rule':
       return wrapped('rule', jsonFile(need(flags, 'ruleFile', '--rule-file F', action), 'rule file'));
+    default:
+      // The app actions take their arguments as one JSON object until `bsn app` has flags for them.
+      return jsonFile(need(flags, 'argsFile', '--args-file F', action), 'arguments file');
   }
 }
