@@ -19,7 +19,7 @@ import { testValidator } from '../keys.js';
 import type { Prng } from '../prng.js';
 import type { Cluster, SimNode } from './cluster.js';
 import { CHAIN_ID, LIMITS } from './config.js';
-import type { Attack } from './scenarios.js';
+import type { Behaviour } from './scenarios.js';
 
 const MAX_ROUND = Number.MAX_SAFE_INTEGER;
 const MANY_VALUES = 30;
@@ -50,7 +50,7 @@ export class ByzantineNode {
   constructor(
     private readonly c: Cluster,
     readonly node: SimNode,
-    readonly attack: Attack,
+    readonly attack: Behaviour,
     private readonly prng: Prng,
   ) {}
 
@@ -199,6 +199,22 @@ export class ByzantineNode {
       const p: Proposal = { kind: 'proposal', height: height + 1, round: this.prng.int(4), validRound: -1, value, valueId: valueIdOf(this.suite, value), proposer: this.prng.pick(validators).address, signature: randomBytes(64) };
       this.sendAll(p);
       this.sendAll(this.vote('prevote', height + 1, this.prng.int(4), null));
+    } else if (this.attack === 'followerSpam') this.followerSpam(height, round, randomBytes);
+  }
+
+  /**
+   * Correctly signed, at this height and the next: a proposal of a junk value, a prevote for it
+   * and a nil precommit, in the current round or the next (inside the window). From a follower,
+   * all must be refused as not a validator's.
+   */
+  private followerSpam(height: number, round: number, randomBytes: (n: number) => Uint8Array): void {
+    // The round is -1 while a height waits for its first value.
+    const r = Math.max(0, round) + this.prng.int(2);
+    const value = randomBytes(120);
+    for (const h of [height, height + 1]) {
+      this.sendAll(this.propose({ height: h, round: r, validRound: -1, value }));
+      this.sendAll(this.vote('prevote', h, r, valueIdOf(this.suite, value)));
+      this.sendAll(this.vote('precommit', h, r, null));
     }
   }
 

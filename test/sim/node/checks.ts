@@ -4,7 +4,6 @@
  * after the heal.
  */
 import { decodeCommitCertificate, valueIdOf, verifyCommitCertificate, verifyProposalSignature, verifyVoteSignature, type ConsensusMessage } from '../../../src/consensus/index.js';
-import { validatorSetAt } from '../../../src/node/validator-hash.js';
 import type { Cluster, SimNode } from './cluster.js';
 import { CHAIN_ID, ROUNDS_AHEAD } from './config.js';
 import { futureMessages, runnerSizes } from './internals.js';
@@ -58,11 +57,11 @@ export class Bounds {
       f.maxCandidates = Math.max(f.maxCandidates, s.candidates);
       if (s.keeperRounds > roundBound) this.violate(`keeper/${node.name}`, `memory: ${where} keeps votes of ${s.keeperRounds} rounds (bound ${roundBound})`);
       if (s.proposalRounds > roundBound) this.violate(`proposals/${node.name}`, `memory: ${where} keeps proposals of ${s.proposalRounds} rounds (bound ${roundBound})`);
-      if (s.future > FUTURE_PER_SIGNER * this.c.scenario.n) this.violate(`future/${node.name}`, `memory: ${where} keeps ${s.future} next-height messages`);
+      if (s.future > FUTURE_PER_SIGNER * this.c.nodes.length) this.violate(`future/${node.name}`, `memory: ${where} keeps ${s.future} next-height messages`);
       if (s.held > MAX_HELD) this.violate(`held/${node.name}`, `memory: ${where} holds ${s.held} next-height proposals`);
       const perHeight = 5 * (s.round + 1) + 5;
       if (s.candidates > perHeight || s.validity > perHeight) this.violate(`candidates/${node.name}`, `memory: ${where} keeps ${s.candidates} executed candidates, ${s.validity} verdicts (bound ${perHeight})`);
-      for (const m of futureMessages(runner)) this.checkFuture(node, m);
+      for (const m of futureMessages(runner)) this.checkFuture(node, m, s.height + 1);
     }
     // Any runner may compute proposers up to its own round + the window, the Byzantine ones too.
     for (const node of this.c.nodes) if (node.online && node.runner) this.anyRound = Math.max(this.anyRound, node.runner.round);
@@ -71,11 +70,12 @@ export class Bounds {
     for (const r of this.meter.runaway) this.violate('runaway', `work: ${r}`);
   }
 
-  private checkFuture(node: SimNode, m: ConsensusMessage): void {
+  /** A kept next-height message is signed by a member of the driver's height's set or of the next one's. */
+  private checkFuture(node: SimNode, m: ConsensusMessage, height: number): void {
     if (this.checkedFuture.has(m)) return;
     this.checkedFuture.add(m);
     const signer = m.kind === 'vote' ? m.validator : m.proposer;
-    const v = this.c.genesis.validators.get(signer);
+    const v = this.c.sets.at(height).get(signer) ?? this.c.sets.at(m.height).get(signer);
     const suite = this.c.genesis.suite;
     const ok = v && (m.kind === 'vote' ? verifyVoteSignature(suite, v.publicKey, m, CHAIN_ID) : verifyProposalSignature(suite, v.publicKey, m, CHAIN_ID));
     if (!ok) this.violate(`futureSig/${node.name}`, `memory: ${node.name} keeps an unauthenticated next-height ${m.kind} (signer ${signer.slice(0, 8)})`);
@@ -92,7 +92,7 @@ export class Bounds {
   }
 }
 
-/** Agreement and certificates over every honest store, and liveness after the heal. */
+/** Agreement and certificates (against the set of their height) over every honest store, and liveness after the heal. */
 export async function finalChecks(c: Cluster, healHeight: number): Promise<string[]> {
   const out: string[] = [];
   const suite = c.genesis.suite;
@@ -107,7 +107,7 @@ export async function finalChecks(c: Cluster, healHeight: number): Promise<strin
       first ??= { id, by: node.name };
       try {
         const cert = decodeCommitCertificate((await node.store!.certificate(h))!);
-        verifyCommitCertificate(cert, validatorSetAt(c.genesis.validators, h), suite, CHAIN_ID);
+        verifyCommitCertificate(cert, c.sets.at(h), suite, CHAIN_ID);
         if (cert.height !== h || cert.valueId !== id) out.push(`validity: ${node.name} stores for height ${h} a certificate of height ${cert.height} / block ${cert.valueId.slice(0, 12)}`);
       } catch (err) {
         out.push(`validity: ${node.name}'s certificate of height ${h} does not verify: ${(err as Error).message}`);

@@ -1,5 +1,5 @@
 /**
- * npm run sim:node -- --scenario NAME --n N --seed S [--regression C1|C2]... [--log]
+ * npm run sim:node -- --scenario NAME --n N --seed S [--regression C1|C2]... [--engine-fault F] [--log]
  * npm run sim:node -- --runs R --seed S [--n N] [--scenario NAME] [--regression ...]
  *
  * Replays one node-level run (a failing seed from CI names its scenario, n and seed), or runs a
@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { batchSpecs } from './batch.js';
 import { describeSpec, replayCommand, runNodeSim, type NodeRunSpec } from './run.js';
 import { isScenario, NODE_SCENARIOS } from './scenarios.js';
+import { ENGINE_FAULTS, isEngineFault } from './vset.js';
 
 const { values } = parseArgs({
   options: {
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     runs: { type: 'string' },
     regression: { type: 'string', multiple: true, default: [] },
+    'engine-fault': { type: 'string' },
     log: { type: 'boolean', default: false },
   },
 });
@@ -30,12 +32,15 @@ const n = Number(values.n);
 const seed = Number(values.seed) >>> 0;
 if (values.scenario !== undefined && !isScenario(values.scenario)) usage(`unknown scenario ${values.scenario}; known: ${NODE_SCENARIOS.join(', ')}`);
 for (const r of values.regression) if (r !== 'C1' && r !== 'C2') usage(`unknown regression ${r}; known: C1, C2`);
+const fault = values['engine-fault'];
+if (fault !== undefined && !isEngineFault(fault)) usage(`unknown engine fault ${fault}; known: ${ENGINE_FAULTS.join(', ')}`);
+const engineFault = fault !== undefined && isEngineFault(fault) ? { engineFault: fault } : {};
 const regressions = values.regression.length > 0 ? { C1: values.regression.includes('C1'), C2: values.regression.includes('C2') } : undefined;
 
 const specs: NodeRunSpec[] =
   values.runs === undefined
-    ? [{ scenario: values.scenario ?? usage('--scenario (or --runs) is needed'), n, seed, ...(regressions ? { regressions } : {}) } as NodeRunSpec]
-    : batchSpecs(n, Number(values.runs), seed, values.scenario && isScenario(values.scenario) ? [values.scenario] : NODE_SCENARIOS).map((s) => ({ ...s, ...(regressions ? { regressions } : {}) }));
+    ? [{ scenario: values.scenario ?? usage('--scenario (or --runs) is needed'), n, seed, ...(regressions ? { regressions } : {}), ...engineFault } as NodeRunSpec]
+    : batchSpecs(n, Number(values.runs), seed, values.scenario && isScenario(values.scenario) ? [values.scenario] : NODE_SCENARIOS).map((s) => ({ ...s, ...(regressions ? { regressions } : {}), ...engineFault }));
 
 let failed = 0;
 const started = Date.now();

@@ -20,6 +20,7 @@ import { countQueuedJobs } from './internals.js';
 import type { Reference } from './reference.js';
 import type { NodeScenario } from './scenarios.js';
 import { VirtualTime } from './virtual.js';
+import { ScheduledSets, withFaultyStore, withSetChanges, type EngineFault } from './vset.js';
 
 export interface Regressions {
   readonly C1?: boolean;
@@ -67,6 +68,8 @@ export interface ClusterHooks {
   /** Outgoing consensus bytes of a Byzantine node's own runner: the attack decides what is sent. */
   outgoing(node: SimNode, bytes: Uint8Array): void;
   onCommit(node: SimNode, block: Block): void;
+  /** Outgoing consensus bytes of an honest node (what it signed, for the membership checks). */
+  sent?(node: SimNode, bytes: Uint8Array): void;
 }
 
 export function simGenesis(n: number): ChainGenesis {
@@ -81,6 +84,8 @@ export function simGenesis(n: number): ChainGenesis {
 export class Cluster {
   readonly time = new VirtualTime(GENESIS_TIME + 1000);
   readonly genesis: ChainGenesis;
+  /** The validator set of every height: genesis, rotation and the scenario's changes. */
+  readonly sets: ScheduledSets;
   readonly nodes: SimNode[];
   readonly prng: Prng;
   readonly reports = new Map<string, number>();
@@ -92,10 +97,13 @@ export class Cluster {
     readonly scenario: NodeScenario,
     readonly reference: Reference,
     private readonly regressions: Regressions | undefined,
+    private readonly engineFault?: EngineFault,
   ) {
     this.genesis = simGenesis(scenario.n);
+    this.sets = new ScheduledSets(this.genesis.validators, scenario.changes);
     this.prng = new Prng(scenario.seed);
-    this.nodes = Array.from({ length: scenario.n }, (_, i) => new SimNode(i, testValidator(i).key, !scenario.byzantine.has(i)));
+    // Nodes n.. are followers: a key of their own, not in the genesis set.
+    this.nodes = Array.from({ length: scenario.n + scenario.followers }, (_, i) => new SimNode(i, testValidator(i).key, !scenario.byzantine.has(i)));
   }
 
   get honest(): SimNode[] {
@@ -139,8 +147,10 @@ export class Cluster {
       node.executions.set(ctx.height, (node.executions.get(ctx.height) ?? 0) + 1);
       return execute(ctx, txs);
     };
+    withSetChanges(app, this.scenario.changes, this.engineFault, this.scenario.n, node.index);
     const mempool = Mempool.open(app, { hash: (tx) => this.genesis.suite.hash(tx), workers: 0 });
     const store = await BlockStore.open(db, CHAIN_ID);
+    withFaultyStore(store, this.engineFault);
     const runner = new ChainRunner({
       genesis: this.genesis,
       app,
@@ -159,8 +169,9 @@ export class Cluster {
       network: {
         broadcastConsensus: (bytes) => {
           if (!node.online) return;
-          if (!node.honest && this.hooks) this.hooks.outgoing(node, bytes);
-          else this.broadcast(node.index, bytes);
+          if (!node.honest && this.hooks) return this.hooks.outgoing(node, bytes);
+          this.hooks?.sent?.(node, bytes);
+          this.broadcast(node.index, bytes);
         },
         reportInvalid: (_peer, reason) => {
           const kind = reason.replace(/[:(].*$/, '').trim();

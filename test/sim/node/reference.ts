@@ -2,8 +2,9 @@
  * The validity oracle: a separate KvApplication that follows the chain as honest nodes first
  * commit it, and checks each block as it arrives — links to its parent (checkBlockLinks), the
  * chain's block limits, a time within the drift of the virtual clock, the validator set it names
- * — and re-executes it to the roots in its header. A second honest commit of a height must be
- * the same bytes (agreement, checked online; checks.ts re-checks the stores at the end).
+ * (the scenario's set of that height, its changes applied) — and re-executes it to the roots in
+ * its header. A second honest commit of a height must be the same bytes (agreement, checked
+ * online; checks.ts re-checks the stores at the end).
  */
 import type { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
@@ -12,8 +13,9 @@ import { valueIdOf } from '../../../src/consensus/index.js';
 import { KvApplication } from '../../../src/execution/index.js';
 import type { ChainGenesis } from '../../../src/node/genesis.js';
 import { DEFAULT_MAX_BLOCK_DRIFT_MS } from '../../../src/node/proposal-checks.js';
-import { validatorSetAt, validatorSetHash } from '../../../src/node/validator-hash.js';
+import { validatorSetHash } from '../../../src/node/validator-hash.js';
 import { CHAIN_ID, LIMITS } from './config.js';
+import { ScheduledSets } from './vset.js';
 
 interface Canonical {
   readonly id: string;
@@ -32,14 +34,16 @@ export class Reference {
   private constructor(
     readonly app: KvApplication,
     private readonly genesis: ChainGenesis,
+    private readonly sets: ScheduledSets,
   ) {}
 
-  static async open(genesis: ChainGenesis): Promise<Reference> {
+  /** `sets`: the scenario's set of each height (its changes applied); genesis rotated when absent. */
+  static async open(genesis: ChainGenesis, sets = new ScheduledSets(genesis.validators, new Map())): Promise<Reference> {
     const db = new MemoryLevel<string, Uint8Array>({ valueEncoding: 'view' });
     const app = await KvApplication.open(db as unknown as ClassicLevel<string, Uint8Array>, CHAIN_ID, { suite: genesis.suite });
     const g = genesis.file;
     await app.initChain({ chainId: g.chainId, time: g.time, appState: null });
-    return new Reference(app, genesis);
+    return new Reference(app, genesis, sets);
   }
 
   /** The committed height the oracle's state is at. */
@@ -78,7 +82,7 @@ export class Reference {
     const bytes = block.txs.reduce((sum, tx) => sum + tx.length, 0);
     if (block.txs.length > LIMITS.maxBlockTxs || bytes > LIMITS.maxBlockBytes) fail(`${block.txs.length} txs / ${bytes} bytes exceed the limits ${LIMITS.maxBlockTxs} / ${LIMITS.maxBlockBytes}`);
     if (block.header.time > now + DEFAULT_MAX_BLOCK_DRIFT_MS) fail(`time ${block.header.time} is ${block.header.time - now} ms past the clock at commit`);
-    const set = validatorSetAt(this.genesis.validators, h);
+    const set = this.sets.at(h);
     if (!same(block.header.validatorSetHash, validatorSetHash(suite, set))) fail('names another validator set');
     if (!set.get(block.header.proposer)) fail(`names proposer ${block.header.proposer}, not a validator`);
     if (this.broken) return;

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { encodeBlock } from '../../../src/chain/index.js';
 import { valueIdOf } from '../../../src/consensus/index.js';
 import { buildKvTx } from '../../../src/execution/index.js';
+import { decodeConsensusMessage } from '../../../src/node/consensus-wire.js';
 import { testValidator } from '../keys.js';
 import { ByzantineNode, storeAnswer, type SyncAnswer } from './byzantine.js';
 import { Bounds, finalChecks, type BoundFigures } from './checks.js';
@@ -14,12 +15,15 @@ import { BYZANTINE_TICK_MS, CHAIN_ID, MAX_EVENT_WALL_MS, MAX_EVENTS, REGOSSIP_MS
 import { proposerMeter } from './meter.js';
 import { Reference } from './reference.js';
 import { buildNodeScenario, type NodeScenarioName } from './scenarios.js';
+import { Membership, RunnerViews, ScheduledSets, storeMatchesSchedule, type EngineFault } from './vset.js';
 
 export interface NodeRunSpec {
   readonly scenario: NodeScenarioName;
   readonly n: number;
   readonly seed: number;
   readonly regressions?: Regressions;
+  /** A test-only wrong engine behaviour around validator-set changes (vset.ts), for the teeth. */
+  readonly engineFault?: EngineFault;
 }
 
 export interface NodeRunOutcome {
@@ -38,12 +42,12 @@ const CLIENTS = 3;
 
 export function describeSpec(s: NodeRunSpec): string {
   const reg = s.regressions ? Object.entries(s.regressions).filter(([, on]) => on).map(([k]) => k) : [];
-  return `scenario=${s.scenario} n=${s.n} seed=${s.seed}${reg.length ? ` regressions=${reg.join(',')}` : ''}`;
+  return `scenario=${s.scenario} n=${s.n} seed=${s.seed}${reg.length ? ` regressions=${reg.join(',')}` : ''}${s.engineFault ? ` engineFault=${s.engineFault}` : ''}`;
 }
 
 export function replayCommand(s: NodeRunSpec): string {
   const reg = s.regressions ? Object.entries(s.regressions).filter(([, on]) => on).map(([k]) => ` --regression ${k}`).join('') : '';
-  return `npm run sim:node -- --scenario ${s.scenario} --n ${s.n} --seed ${s.seed}${reg}`;
+  return `npm run sim:node -- --scenario ${s.scenario} --n ${s.n} --seed ${s.seed}${reg}${s.engineFault ? ` --engine-fault ${s.engineFault}` : ''}`;
 }
 
 // Block sync answers a batch, as the p2p layer's getBlocks does, so a restarted node catches up
@@ -54,8 +58,11 @@ export async function runNodeSim(spec: NodeRunSpec, observe?: (c: Cluster) => vo
   const meter = proposerMeter();
   meter.reset();
   const scenario = buildNodeScenario(spec.scenario, spec.n, spec.seed);
-  const reference = await Reference.open(simGenesis(spec.n));
-  const c = new Cluster(scenario, reference, spec.regressions);
+  const genesis = simGenesis(spec.n);
+  const reference = await Reference.open(genesis, new ScheduledSets(genesis.validators, scenario.changes));
+  const c = new Cluster(scenario, reference, spec.regressions, spec.engineFault);
+  const membership = new Membership(c.sets);
+  const views = new RunnerViews(c.sets);
   const { time, prng } = c;
   const bounds = new Bounds(c, meter);
   const byzantine = new Map<number, ByzantineNode>();
@@ -69,6 +76,7 @@ export async function runNodeSim(spec: NodeRunSpec, observe?: (c: Cluster) => vo
       c.track(reference.committed(node.name, block, time.now));
       bounds.onCommit(node, block.header.height);
     },
+    sent: (node, bytes) => membership.sent(node.index, decodeConsensusMessage(bytes)),
   };
   const every = (period: number, fn: () => void | Promise<void>, phase = 0) => {
     const loop = async () => {
@@ -133,6 +141,7 @@ export async function runNodeSim(spec: NodeRunSpec, observe?: (c: Cluster) => vo
     const wall = performance.now() - t0;
     maxEventWallMs = Math.max(maxEventWallMs, wall);
     bounds.sample();
+    if (scenario.changes.size > 0) for (const node of c.honest) if (node.online && node.runner) views.check(node.index, node.runner);
     if (wall > MAX_EVENT_WALL_MS) {
       violations.push(`work: one event took ${wall.toFixed(0)} ms of wall time (backstop ${MAX_EVENT_WALL_MS} ms)`);
       break;
@@ -145,7 +154,8 @@ export async function runNodeSim(spec: NodeRunSpec, observe?: (c: Cluster) => vo
   await observe?.(c);
   for (const node of c.nodes) await c.crash(node);
   await c.settle();
-  violations.push(...reference.violations, ...bounds.violations, ...(await finalChecks(c, healHeight)));
+  violations.push(...reference.violations, ...bounds.violations, ...membership.violations, ...views.violations, ...(await finalChecks(c, healHeight)));
+  if (scenario.changes.size > 0) violations.push(...(await vsetChecks(c, membership)));
   return {
     spec,
     violations,
@@ -155,4 +165,18 @@ export async function runNodeSim(spec: NodeRunSpec, observe?: (c: Cluster) => vo
     figures: { ...bounds.figures, furthestProposer: meter.furthest, maxEventWallMs, attacks: [...byzantine.values()].reduce((s, b) => s + b.attempts, 0) },
     reports: c.reports,
   };
+}
+
+/**
+ * Runs with set changes: each honest store records the schedule's changes, its certificates hold
+ * members only, and every honest node never down takes part in each long stretch it is a member.
+ */
+async function vsetChecks(c: Cluster, membership: Membership): Promise<string[]> {
+  const out: string[] = [];
+  const top = Math.min(...c.honest.map((n) => n.height));
+  for (const node of c.honest) {
+    if (node.store) out.push(...(await storeMatchesSchedule(node.name, node.store, c.sets)));
+    if (c.scenario.crash?.node !== node.index) out.push(...membership.takesPart(node.index, top));
+  }
+  return out;
 }

@@ -4,6 +4,7 @@
  */
 import { Prng } from '../prng.js';
 import { UnknownScenarioError } from './errors.js';
+import { planChanges, type SetChanges } from './vset.js';
 
 export type Attack =
   /** Proposals (unsigned and signed) and votes with rounds near 2^53. */
@@ -23,6 +24,13 @@ export type Attack =
   /** In its proposer round, 30 distinct valid blocks besides its own, each correctly signed. */
   | 'manyValues';
 
+/**
+ * What a Byzantine node does: an attack, or (only in vsetByzantine) 'followerSpam' — a follower
+ * that signs proposals and votes of this height and the next, at rounds inside the window,
+ * before it is a validator (and goes on once it is one).
+ */
+export type Behaviour = Attack | 'followerSpam';
+
 export const ATTACKS: readonly Attack[] = ['hugeRound', 'forgedValueId', 'oversize', 'farFuture', 'voteSpam', 'junkNextHeight', 'lyingSync', 'manyValues'];
 
 export type Fault = 'calm' | 'delay' | 'drop' | 'partition' | 'crash';
@@ -36,15 +44,26 @@ export const NODE_SCENARIOS = [
   ...ATTACKS,
   'forgedValueIdCrash',
   'lyingSyncPartition',
+  // Validator-set changes (vset.ts): honest churn under delays, drops, a partition or a crash;
+  // and churn that removes a Byzantine validator mid-run, later adding a Byzantine follower.
+  'vsetChurn',
+  'vsetByzantine',
 ] as const;
 export type NodeScenarioName = (typeof NODE_SCENARIOS)[number];
+type VsetScenarioName = 'vsetChurn' | 'vsetByzantine';
+/** Followers of a vset scenario: nodes n and n+1 start with a key, outside the genesis set. */
+const FOLLOWERS = 2;
 
 export interface NodeScenario {
   readonly name: NodeScenarioName;
   readonly n: number;
   readonly seed: number;
-  /** Validator index → its attack; the others are honest. At most f = ⌊(n−1)/3⌋. */
-  readonly byzantine: ReadonlyMap<number, Attack>;
+  /** Node index → its behaviour; the others are honest. At most f = ⌊(n−1)/3⌋ in the genesis set. */
+  readonly byzantine: ReadonlyMap<number, Behaviour>;
+  /** Nodes n.. that start as followers (their runner has a key, not in the genesis set). */
+  readonly followers: number;
+  /** Heights whose block changes the set (vset scenarios; empty otherwise), a function of the seed. */
+  readonly changes: SetChanges;
   readonly fault: Fault;
   readonly faultFrom: number;
   readonly healAt: number;
@@ -58,7 +77,7 @@ export interface NodeScenario {
   readonly calmDelayMean: number;
 }
 
-const FAULT_OF: Record<NodeScenarioName, Fault> = {
+const FAULT_OF: Record<Exclude<NodeScenarioName, VsetScenarioName>, Fault> = {
   calm: 'calm',
   delay: 'delay',
   drop: 'drop',
@@ -91,20 +110,34 @@ export function buildNodeScenario(name: string, n: number, seed: number): NodeSc
   const prng = new Prng(seed ^ 0x5eed);
   const f = Math.floor((n - 1) / 3);
   const attack = attackOf(name);
-  const byzantine = new Map<number, Attack>();
+  const byzantine = new Map<number, Behaviour>();
   if (attack) for (const i of prng.shuffle([...Array(n).keys()]).slice(0, f)) byzantine.set(i, attack);
-  const honest = [...Array(n).keys()].filter((i) => !byzantine.has(i));
-  const fault = FAULT_OF[name];
+  // Vset draws come from their own stream, so the other scenarios' runs stay as they were.
+  const vset = name === 'vsetChurn' || name === 'vsetByzantine' ? new Prng(seed ^ 0x7e57) : undefined;
+  const followers = vset ? FOLLOWERS : 0;
+  const removed = name === 'vsetByzantine' ? vset!.int(n) : undefined;
+  if (removed !== undefined) {
+    byzantine.set(removed, vset!.pick(ATTACKS));
+    byzantine.set(n + 1, 'followerSpam');
+  }
+  const honest = [...Array(n + followers).keys()].filter((i) => !byzantine.has(i));
+  // A Byzantine node and a crashed one would be half of a four-node set: vsetByzantine has no crash.
+  const fault = name === 'vsetChurn' ? vset!.pick<Fault>(['delay', 'drop', 'crash', 'partition']) : name === 'vsetByzantine' ? vset!.pick<Fault>(['delay', 'drop']) : FAULT_OF[name];
   const faultFrom = 200 + prng.int(300);
   const healAt = faultFrom + 1500 + prng.int(1000);
   const shuffled = prng.shuffle([...honest]);
   const cut = 1 + prng.int(shuffled.length - 1);
   const crashNode = prng.pick(honest);
+  const faulty = new Set([...byzantine.keys(), ...(fault === 'crash' ? [crashNode] : [])]);
+  const plan = { n, followers: Array.from({ length: followers }, (_, i) => n + i), faulty };
+  const changes = vset ? planChanges(seed, { ...plan, ...(removed !== undefined && { remove: removed, addLate: n + 1 }) }) : new Map();
   return {
     name,
     n,
     seed,
     byzantine,
+    followers,
+    changes,
     fault,
     faultFrom,
     healAt,
