@@ -91,7 +91,12 @@ export async function startGateway(node: CityNode, options: GatewayOptions): Pro
   const onError = options.onError ?? (() => undefined);
   const store = await GatewayStore.open(options.storeDir ?? path.join(node.config.dataDir, 'gateway'));
   const endpoints = new Map<string, ChainEndpoint | null>();
-  // The chains of a node are fixed once it started, so views are made once, on first use.
+  // Views are made on first use; a chain that starts or stops being hosted (the app lifecycle)
+  // drops its entry, so the next request sees the node as it is now.
+  const stopWatching = node.onChainsChanged((chainId) => {
+    endpoints.get(chainId)?.poller.stop();
+    endpoints.delete(chainId);
+  });
   const endpoint = (chainId: string): ChainEndpoint | undefined => {
     if (!endpoints.has(chainId)) {
       const view = node.chains.has(chainId) ? EvmChainView.of(node, chainId) : undefined;
@@ -208,6 +213,7 @@ export async function startGateway(node: CityNode, options: GatewayOptions): Pro
     tls: tls !== undefined,
     rpcUrl: (chainId, scheme = 'http') => `${tls ? `${scheme}s` : scheme}://${address}/apps/${encodeURIComponent(chainId)}/rpc`,
     close: async () => {
+      stopWatching();
       for (const ep of endpoints.values()) ep?.poller.stop();
       guards.closeAll();
       await app.close();

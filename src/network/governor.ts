@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import { BsnError } from '../errors.js';
-import { GOV_CHAIN_ID, type GovRegistry } from '../execution/gov/types.js';
+import { appGenesis, GOV_CHAIN_ID, type GovRegistry } from '../execution/index.js';
 import { PeerRevokedError, type AdmissionPolicy, type PeerIdentity } from '../p2p/index.js';
 import { parseCertificateDer } from '../pki/index.js';
-import type { CityNode } from '../node/index.js';
+import { parseGenesis, type CityNode } from '../node/index.js';
 
 /** A peer the registry does not admit: its operator is not admitted (yet), or it was suspended or removed. */
 export class PeerNotAdmittedError extends BsnError {
@@ -66,6 +66,10 @@ export function gatewayView(registry: GovRegistry): { operatorCaPems: string[]; 
  */
 export class Governor {
   private readonly dialled = new Set<string>();
+  /** App chains this governor started (config-file chains are never stopped by it). */
+  private readonly activated = new Set<string>();
+  /** App chains being started or stopped now. */
+  private readonly changing = new Set<string>();
   private stopListening: (() => void) | undefined;
   private appliedHeight = -1;
 
@@ -111,7 +115,41 @@ export class Governor {
     const view = gatewayView(registry);
     for (const listener of this.listeners) listener.updateRegistry(view);
     this.dialRegistryNodes(registry);
+    this.placeApps(registry);
     this.log.info({ height: registry.height, operators: registry.operators.length, nodes: registry.nodes.length, revocations: registry.revocations.length }, 'governance registry in force');
+  }
+
+  /**
+   * Hosts every active (or frozen: it still serves reads) app placed on this node, from the
+   * genesis its record fixes, and stops hosting the ones this node started that are retired or
+   * placed elsewhere now. Their data stays in the store.
+   */
+  private placeApps(registry: GovRegistry): void {
+    const self = registry.nodes.find((n) => n.fingerprint === this.node.peers.selfFingerprint);
+    for (const app of registry.apps) {
+      if (this.changing.has(app.id)) continue;
+      const placed = self !== undefined && app.placement.includes(self.name) && (app.status === 'active' || app.status === 'frozen');
+      const hosted = this.node.chains.has(app.id);
+      if (placed && !hosted) this.change(app.id, 'host', async () => {
+        const genesis = appGenesis(registry, app.id)!;
+        await this.node.hostChain(parseGenesis(JSON.stringify(genesis), `the genesis of app '${app.id}' (gov height ${registry.height})`));
+        this.activated.add(app.id);
+      });
+      else if (placed && hosted && !this.activated.has(app.id) && app.status === 'active') this.log.warn({ app: app.id }, 'an app of the registry has the id of a chain this node hosts from its config: not started');
+      else if (!placed && hosted && this.activated.has(app.id)) this.change(app.id, 'unhost', async () => {
+        await this.node.unhostChain(app.id);
+        this.activated.delete(app.id);
+      });
+    }
+  }
+
+  private change(appId: string, what: 'host' | 'unhost', step: () => Promise<void>): void {
+    this.changing.add(appId);
+    const started = Date.now();
+    step().then(
+      () => this.log.info({ app: appId, ms: Date.now() - started }, what === 'host' ? 'started an app chain placed here by governance' : 'stopped an app chain governance moved away or retired'),
+      (err: unknown) => this.log.error({ app: appId, err: (err as Error).message, code: (err as { code?: string }).code }, `could not ${what} an app chain`),
+    ).finally(() => this.changing.delete(appId));
   }
 
   private dialRegistryNodes(registry: GovRegistry): void {

@@ -61,10 +61,12 @@ export async function registerEvents(app: FastifyInstance, options: RegisterEven
   const onError = options.onError ?? (() => undefined);
   const limits: WsLimits = { ...DEFAULT_WS_LIMITS, ...options.options?.ws };
   const sources = new EventSources(node, onError);
+  const stopWatching = node.onChainsChanged((chainId) => sources.forget(chainId));
   const dispatcher = new WebhookDispatcher(new WebhookStore(options.store.sublevel('webhooks'), options.vault), sources, { ...DEFAULT_WEBHOOK_OPTIONS, ...options.options?.webhooks }, onError);
   const sockets = new Set<EventSocket>();
   await dispatcher.start();
   app.addHook('onClose', async () => {
+    stopWatching();
     await dispatcher.stop();
     await Promise.all([...sockets].map((s) => s.close()));
     sources.stop();

@@ -149,6 +149,12 @@ export class EventSources {
     return source;
   }
 
+  /** Drops the source of a chain that stopped or started being hosted; the next get() makes a new one. */
+  forget(appId: string): void {
+    this.sources.get(appId)?.stop();
+    this.sources.delete(appId);
+  }
+
   stop(): void {
     for (const source of this.sources.values()) source.stop();
   }

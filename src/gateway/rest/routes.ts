@@ -61,6 +61,9 @@ export async function registerRestRoutes(app: FastifyInstance, options: RestRout
   const commitWaitMs = options.commitWaitMs ?? DEFAULT_COMMIT_WAIT_MS;
   const bodyLimit = options.maxBodyBytes ?? DEFAULT_REST_BODY_BYTES;
   const views = new Map<string, EvmChainView>();
+  // A chain hosted anew (the app lifecycle) gets a new view.
+  const stopWatching = node.onChainsChanged((chainId) => views.delete(chainId));
+  app.addHook('onClose', async () => stopWatching());
 
   const chainOf = (appId: string): HostedChain => {
     const chain = node.chains.get(appId);
