@@ -19,7 +19,7 @@ import type {
 import { CandidateExecutions, ExclusiveLock } from '../candidates.js';
 import { ChainStateError, ExecutionHeightError, GenesisError, UnknownExecutionError } from '../errors.js';
 import { resultsRoot } from '../results.js';
-import { GovError, GovWrongChainError } from './errors.js';
+import { GovError, GovHistoryBadHeightError, GovHistoryNotCommittedError, GovWrongChainError } from './errors.js';
 import { signerOf } from './identity.js';
 import { checkGovTx, expireProposals } from './process.js';
 import { queryGov } from './query.js';
@@ -28,13 +28,15 @@ import { sameValidators, stateRootOf, toValidatorUpdates, type GovState } from '
 import { govRejection, govStatelessSpec, govStatelessVerdict } from './stateless.js';
 import { GovStore } from './store.js';
 import { decodeGovTx, GOV_LIMITS, verifyGovTx, type DecodedGovTx, type GovLimits } from './tx.js';
-import type { GovRegistry } from './types.js';
+import type { AppRecord, GovRegistry } from './types.js';
 
 export interface GovAppOptions {
   /** The chain's suite: its hash makes the roots and the proposal ids. */
   readonly suite: Suite;
   readonly limits?: GovLimits;
   readonly maxExecutions?: number;
+  /** Versions of each app whose records stay in memory for appAt (APP_HISTORY_WINDOW, 64). */
+  readonly appHistoryWindow?: number;
 }
 
 interface Execution extends ExecutionResult {
@@ -75,7 +77,7 @@ export class GovApplication implements Application {
 
   /** Opens the gov state of `chainId` in the node's LevelDB (sublevel `gov:<chainId>`). */
   static async open(db: ClassicLevel<string, Uint8Array>, chainId: string, options: GovAppOptions): Promise<GovApplication> {
-    const store = GovStore.open(db, chainId);
+    const store = GovStore.open(db, chainId, options.appHistoryWindow);
     const loaded = await store.load();
     const committed = loaded && { state: loaded.state, stateRoot: loaded.meta.stateRoot, time: loaded.time };
     return new GovApplication(store, chainId, options.suite, options.limits ?? GOV_LIMITS, committed, options.maxExecutions ?? 64);
@@ -95,6 +97,38 @@ export class GovApplication implements Application {
     const state = this.requireCommitted().state;
     this.registryCache ??= state.registry();
     return this.registryCache;
+  }
+
+  /**
+   * App `appId`'s record as committed at gov height `govHeight`: the last version at or below it,
+   * undefined before the app was created (or for an unknown app). Deterministic: every node that
+   * committed `govHeight` answers alike, after restarts too. Throws GovHistoryNotCommittedError
+   * above the committed height, GovHistoryBadHeightError for a height that is not a safe
+   * integer ≥ 0, and GovHistoryNotInMemoryError for a version older than the last
+   * `appHistoryWindow` of the app: then ask appAtAsync, which answers the same.
+   */
+  appAt(appId: string, govHeight: number): AppRecord | undefined {
+    this.checkGovHeight(govHeight);
+    return this.store.history.at(appId, govHeight);
+  }
+
+  /** As appAt for any committed height, reading versions older than the window from LevelDB. */
+  async appAtAsync(appId: string, govHeight: number): Promise<AppRecord | undefined> {
+    this.checkGovHeight(govHeight);
+    return this.store.history.atAsync(appId, govHeight);
+  }
+
+  /** The gov heights where app `appId`'s record changed, ascending (the first: its creation); [] if unknown. */
+  appVersions(appId: string): number[] {
+    return this.store.history.versions(appId);
+  }
+
+  private checkGovHeight(govHeight: number): void {
+    if (!Number.isSafeInteger(govHeight) || govHeight < 0) throw new GovHistoryBadHeightError(`gov height ${String(govHeight)} is not an integer ≥ 0`);
+    const committed = this.committed?.state.height;
+    if (committed === undefined || govHeight > committed) {
+      throw new GovHistoryNotCommittedError(`gov height ${govHeight} is not committed on this node yet (committed: ${committed ?? 'none'})`);
+    }
   }
 
   async info(): Promise<AppInfo> {

@@ -201,3 +201,23 @@ export class GovNotAppPartyError extends GovError {
   readonly code = 'GOV_NOT_APP_PARTY';
   readonly rejectCode = 'TX_UNAUTHORIZED';
 }
+
+/*
+ * Reading an app's record at a governance height (app-history.ts). Not tx errors: the app
+ * chains' execution asks, and must tell "not known yet" from "not there".
+ */
+
+/** A governance height that is not a non-negative safe integer. */
+export class GovHistoryBadHeightError extends BsnError {
+  readonly code = 'GOV_HISTORY_BAD_HEIGHT';
+}
+
+/** A governance height above the committed one: its decisions are not known yet (wait for gov). */
+export class GovHistoryNotCommittedError extends BsnError {
+  readonly code = 'GOV_HISTORY_NOT_COMMITTED';
+}
+
+/** The version asked for is older than the versions kept in memory: ask `appAtAsync`. */
+export class GovHistoryNotInMemoryError extends BsnError {
+  readonly code = 'GOV_HISTORY_NOT_IN_MEMORY';
+}

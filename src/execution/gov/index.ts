@@ -29,3 +29,5 @@ export { DEFAULT_APP_ROLES } from './app-actions.js';
 export { REVOCATION_REASON_NAMES } from './schemas.js';
 export * from './errors.js';
 export * from './types.js';
+export { APP_HISTORY_WINDOW } from './app-history.js';
+export { appAccess, roleAllows, type AppAccess, type AppAccessReason, type AppIdentity, type AppOperation, type RoleDecision, type RoleDenial } from './app-access.js';
