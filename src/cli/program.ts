@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAppCommands } from './app.js';
 import { registerBenchCommands } from './bench.js';
 import { registerCaCommands } from './ca.js';
 import { registerGovCommands } from './gov.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerNetworkCommands(program);
   registerKvCommands(program);
   registerGovCommands(program);
+  registerAppCommands(program);
   registerBenchCommands(program);
   return program;
 }

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { GovRegistry, ProposalRecord } from '../execution/gov/types.js';
+import type { AppMember, AppRecord, AppStatus, AppUser, GovRegistry, ProposalRecord } from '../execution/gov/types.js';
 import { BsnError } from '../errors.js';
 
 /*
@@ -36,6 +36,21 @@ export interface GovValidatorView {
   readonly publicKey: string;
   readonly power: number;
 }
+
+/** A member as the `app` query shows it: `accepted` (with the open join-app's `proposal`) while its join is open. */
+export type AppMemberView = AppMember & { readonly proposal?: string };
+
+/**
+ * The `app` query's answer: an app record, or for an open create-app proposal (status
+ * `proposed`) only its arguments, which is why the record's other fields are optional here.
+ */
+export type AppView = Partial<Omit<AppRecord, 'id' | 'status' | 'members' | 'users' | 'proposal'>> & {
+  readonly id: string;
+  readonly status: AppStatus;
+  readonly members: readonly AppMemberView[];
+  readonly users: readonly AppUser[];
+  readonly proposal: string;
+};
 
 export interface GovSubmitResult {
   /** 0x-hex hash of the tx (for a proposal, its id with 0x). */
@@ -79,6 +94,19 @@ export class GovClient {
 
   list(what: GovList): Promise<unknown[]> {
     return this.request('GET', `/gov/${what}`) as Promise<unknown[]>;
+  }
+
+  /**
+   * One app's view (the `app` query): its record, with members whose join is open shown
+   * `accepted` (and that join's `proposal`), or an open create-app proposal's view with status
+   * `proposed`. A GovRequestError GOV_UNKNOWN_APP (404) when the id names neither.
+   */
+  app(id: string): Promise<AppView> {
+    return this.request('GET', `/gov/apps/${encodeURIComponent(id)}`) as Promise<AppView>;
+  }
+
+  apps(): Promise<AppRecord[]> {
+    return this.list('apps') as Promise<AppRecord[]>;
   }
 
   proposal(id: string): Promise<ProposalRecord> {

@@ -5,7 +5,7 @@ import { TxOutcomeError, type CityNode, type HostedChain } from '../../node/inde
 import { sendHttpError } from '../http-error.js';
 import { keepRawBody } from './hook.js';
 import { RestError } from './routes-errors.js';
-import { GOV_LISTS, govSubmitSchema, listSchema, nonceRouteSchema, proposalRouteSchema, registryRouteSchema, type GovListPath } from './routes-gov-schemas.js';
+import { appSchema, GOV_LISTS, govSubmitSchema, listSchema, nonceRouteSchema, proposalRouteSchema, registryRouteSchema, type GovListPath } from './routes-gov-schemas.js';
 import { restErrorReply } from './scope.js';
 
 /*
@@ -27,6 +27,24 @@ export class RestGovProposalNotFoundError extends RestError {
   readonly code = 'GOV_PROPOSAL_NOT_FOUND';
   readonly httpStatus = 404;
 }
+
+/** No app record with that id, and no open create-app proposal for it (the chain's own code for an unknown app). */
+export class RestGovAppNotFoundError extends RestError {
+  readonly code = 'GOV_UNKNOWN_APP';
+  readonly httpStatus = 404;
+}
+
+/** GET /gov/apps/:id: the `app` query (docs/apps.md, "REST reads"). */
+const appRouteSchema = {
+  tags: ['governance'],
+  security: [] as Record<string, string[]>[],
+  summary: "One app: its record, with members whose join is open shown 'accepted', or an open create-app proposal (status 'proposed')",
+  params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'the app id (its chain id)' } } },
+  response: {
+    200: { ...appSchema, description: 'read at the committed gov height in the x-bsn-height header' },
+    ...Object.fromEntries([400, 404].map((c) => [c, { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } } }])),
+  },
+} as const;
 
 /** A tx its block holds but whose result is a failure; `reason` is the gov code (GOV_NOT_VOTER…). */
 export class RestGovTxFailedError extends RestError {
@@ -116,6 +134,12 @@ export async function registerGovRoutes(app: FastifyInstance, options: GovRoutes
       const id = request.params.id.replace(/^0x/, '').toLowerCase();
       const { height, value } = await queryJson(gov(), 'proposal', id);
       if (value === undefined || value === null) throw new RestGovProposalNotFoundError(`no proposal ${id} on the governance chain (height ${height})`);
+      return reply.header(HEIGHT_HEADER, height).send(value);
+    });
+
+    scope.get<{ Params: { id: string } }>('/gov/apps/:id', { schema: appRouteSchema }, async (request, reply) => {
+      const { height, value } = await queryJson(gov(), 'app', request.params.id);
+      if (value === undefined || value === null) throw new RestGovAppNotFoundError(`no app '${request.params.id}' on the governance chain, nor an open proposal creating it (height ${height})`);
       return reply.header(HEIGHT_HEADER, height).send(value);
     });
 
