@@ -101,6 +101,8 @@ test('action flags become the action arguments; what is missing is named', () =>
   assert.deepEqual(actionArgs('add-node', { cert, region: 'Shanghai', power: '2', p2p: '127.0.0.1:27040' }), { cert: certPem.trim() + '\n', region: 'Shanghai', p2p: '127.0.0.1:27040', power: 2 });
   assert.deepEqual(actionArgs('revoke', { cert, reason: 'keyCompromise' }).reason, 'keyCompromise');
   assert.deepEqual(actionArgs('register-org', { cert, name: 'acme', roles: 'developer,member', trustCode: '91350100M000100Y43' }).roles, ['developer', 'member']);
+  // Without --name, an org is named by its certificate's CN (issue 13's acceptance registers acme so).
+  assert.equal(actionArgs('register-org', { cert, roles: 'developer', trustCode: '91350100M000100Y43' }).name, 'node1');
   assert.throws(() => actionArgs('add-node', { cert }), /add-node needs --region R/);
   assert.throws(() => actionArgs('revoke', { cert, reason: 'bored' }), /--reason must be one of/);
   assert.throws(() => actionArgs('add-node', { cert, region: 'x', power: '0' }), /--power must be a positive integer/);

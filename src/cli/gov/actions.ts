@@ -64,6 +64,12 @@ function certPem(flags: ActionFlags, action: GovAction): string {
   return text.trim() + '\n';
 }
 
+function commonNameOf(pem: string, action: GovAction): string {
+  const cn = /(?:^|, )CN=([^,]+)/.exec(parseCertificatePem(pem).subjectText)?.[1];
+  if (cn === undefined) throw new CliUsageError(`${action}: the certificate has no CN; give --name N`);
+  return cn;
+}
+
 function jsonFile(file: string, what: string): Args {
   let value: unknown;
   try {
@@ -114,14 +120,17 @@ export function actionArgs(action: GovAction, flags: ActionFlags): Args {
         gateway: flags.gateway,
         power: flags.power === undefined ? undefined : parsePositiveInt(flags.power, '--power'),
       });
-    case 'register-org':
+    case 'register-org': {
+      const cert = certPem(flags, action);
       return optional({
-        cert: certPem(flags, action),
-        name: need(flags, 'name', '--name N', action),
+        cert,
+        // The org's name defaults to its certificate's CN (`bsn ca issue --kind org --name acme`).
+        name: flags.name ?? commonNameOf(cert, action),
         roles: roles(need(flags, 'roles', '--roles a,b', action), action),
         trustCode: need(flags, 'trustCode', '--trust-code X', action),
         contact: flags.contact,
       });
+    }
     case 'revoke':
       return { cert: certPem(flags, action), reason: reason(flags.reason) };
     case 'set-plan':
