@@ -12,7 +12,7 @@ import { actionArgs, parseExpiry } from '../../src/cli/gov/actions.js';
 import { resolveSigner } from '../../src/cli/gov/connect.js';
 import { proposalIdOf, proposeTx, voteTx } from '../../src/cli/gov/sign.js';
 import { loadCa, parseCertificatePem, parseCrlPem } from '../../src/pki/index.js';
-import { startGovNode } from '../support/gov-node.js';
+import { startGovNode, type GovNode } from '../support/gov-node.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { bsn, makeNetwork, oneLineError, openssl, PASSPHRASE, workspace } from './helpers.js';
 
@@ -212,10 +212,17 @@ test('bsn ca crl still needs one --ca and a passphrase file without --from-chain
   assert.ok(oneLineError(fromChain, 'SDK_GOV_UNREACHABLE'), fromChain.stderr);
 });
 
-test('bsn gov against a real node hosting gov: --dir layout and --as, show, propose, vote, crl --from-chain', { timeout: 180_000 }, async (t) => {
+// One real node for the next four tests (each CLI call spawns the CLI: split so that each test stays well under 60 s).
+let real: { gov: GovNode; work: string; acme: { certPem: string }; id: string } | undefined;
+// Made here, at the top level, so that it lives until the file is done (a hook registered inside a test goes with that test).
+const realWork = workspace({ after });
+after(async () => {
+  await real?.gov.stop();
+});
+async function realNode(): Promise<NonNullable<typeof real>> {
+  if (real) return real;
   const gov = await startGovNode();
-  t.after(() => gov.stop());
-  const work = workspace(t);
+  const work = realWork;
   // A `bsn up`-like directory: a dead gateway first (the next one must be used), identities.
   const net = path.join(work, 'net');
   const port = Number(gov.gateway.address.split(':').pop());
@@ -226,35 +233,51 @@ test('bsn gov against a real node hosting gov: --dir layout and --as, show, prop
   cpSync(gov.authority.dir, path.join(net, 'identities', 'authority'), { recursive: true });
   const acme = await gov.pki.issue('acme', 'org');
   writeFileSync(path.join(work, 'acme.pem'), acme.certPem);
+  real = { gov, work, acme, id: '' };
+  return real;
+}
 
+test('bsn gov against a real node: the --dir layout skips a dead gateway; show nodes and operators', { timeout: 60_000 }, async () => {
+  const { work } = await realNode();
   const nodes = await bsn(work, 'gov', 'show', 'nodes', '--dir', 'net', '--json');
   assert.equal(nodes.code, 0, nodes.stderr);
   const shown = JSON.parse(nodes.stdout) as { name: string; operator: string; status: string; validator: boolean }[];
   assert.deepEqual(shown.map((n) => [n.name, n.operator, n.status, n.validator]), [['node1', 'op1', 'active', true]]);
   const human = await bsn(work, 'gov', 'show', 'operators', '--dir', 'net');
   assert.match(human.stdout, /^op1 {2}active/m);
+});
 
+test('bsn gov against a real node: propose --as op1 executes; show proposal by id, with or without 0x', { timeout: 60_000 }, async () => {
+  const r = await realNode();
+  const { work, gov } = r;
   const proposed = await bsn(work, 'gov', 'propose', 'register-org', '--dir', 'net', '--as', 'op1', '--cert', 'acme.pem', '--name', 'acme', '--roles', 'developer,member', '--trust-code', '91350100M000100Y43', '--json');
   assert.equal(proposed.code, 0, proposed.stderr);
   const { id, status } = JSON.parse(proposed.stdout) as { id: string; status: string };
   assert.match(id, /^[0-9a-f]{64}$/);
   assert.equal(status, 'executed');
+  r.id = id;
   const one = await bsn(work, 'gov', 'show', 'proposal', id, '--node', gov.url);
   assert.match(one.stdout, new RegExp(`proposal ${id} \\(register-org by op1.*\\) executed at height \\d+`));
   const oneJson = await bsn(work, 'gov', 'show', 'proposal', `0x${id}`, '--node', gov.url, '--json');
   assert.deepEqual(((p: { id: string; status: string }) => [p.id, p.status])(JSON.parse(oneJson.stdout) as { id: string; status: string }), [id, 'executed']);
+});
 
+test("bsn gov against a real node: the chain's refusals are one line with their GOV code", { timeout: 60_000 }, async () => {
+  const { work, id } = await realNode();
+  assert.ok(id, 'the proposal step ran');
   // A wrong check character is the state machine's typed refusal, named in one line.
   const bad = await bsn(work, 'gov', 'propose', 'register-org', '--dir', 'net', '--as', 'op1', '--cert', 'acme.pem', '--name', 'acme2', '--roles', 'developer', '--trust-code', '91350100M000100Y44');
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /GOV_[A-Z_]+/);
   assert.equal(bad.stderr.trim().split('\n').length, 1);
-
   // The authority is no voter on an org's registration: refused with the gov reason.
   const vote = await bsn(work, 'gov', 'vote', id, 'yes', '--dir', 'net', '--as', 'authority');
   assert.equal(vote.code, 1);
   assert.match(vote.stderr, /GOV_(NOT_VOTER|PROPOSAL_CLOSED)/);
+});
 
+test('bsn gov against a real node: revoke with --node and --signer-cert; crl --from-chain, read by openssl', { timeout: 60_000 }, async () => {
+  const { work, gov, acme } = await realNode();
   // Revoke acme, then its CRL from the chain, signed by op1, read by openssl.
   const revoked = await bsn(work, 'gov', 'propose', 'revoke', '--node', gov.url, '--signer-cert', path.join(gov.admin.dir, 'cert.pem'), '--key-file', path.join(gov.admin.dir, 'key.pem'), '--cert', 'acme.pem', '--reason', 'keyCompromise', '--json');
   assert.equal(revoked.code, 0, revoked.stderr);
