@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { buildProgram } from '../../src/cli/program.js';
 import { toleranceText } from '../../src/cli/app/format.js';
 import { EVM_CHAIN_ID_MAX, EVM_CHAIN_ID_MIN } from '../../src/execution/gov/app-view.js';
@@ -119,14 +119,35 @@ interface Shown {
   price?: { perNodeMonth: number; nodes: number; perMonth: number; currency: string };
 }
 
-test('bsn app on a real gov node: create, approve, show, members, users, placement, freeze; GET /gov/apps/:id', { timeout: 300_000 }, async (t) => {
-  const gov = await startGovNode();
-  t.after(() => gov.stop());
-  const work = workspace(t);
-  await network(gov, work);
-  const run = (...args: string[]): Promise<RunResult> => bsn(work, ...args, '--dir', 'net');
-  const acme = ['--cert', 'net/identities/acme/cert.pem', '--key-file', 'net/identities/acme/key.pem'];
+// One real gov node for the steps below, each its own test (every CLI call spawns the CLI: one
+// test of them all took 70 s here). Made at the top level so that it lives until the file is done.
+const work = workspace({ after });
+let gov: GovNode | undefined;
+let failed = false;
+let created: Written = { id: '', status: '', awaiting: [] };
+let joined: Written = { id: '', status: '', awaiting: [] };
+after(async () => {
+  await gov?.stop();
+});
+const run = (...args: string[]): Promise<RunResult> => bsn(work, ...args, '--dir', 'net');
+const acme = ['--cert', 'net/identities/acme/cert.pem', '--key-file', 'net/identities/acme/key.pem'];
+const step = (name: string, fn: (node: GovNode) => Promise<void>): void => {
+  test(`bsn app on a real gov node: ${name}`, { timeout: 60_000 }, async () => {
+    assert.ok(!failed, 'an earlier step failed');
+    try {
+      if (!gov) {
+        gov = await startGovNode();
+        await network(gov, work);
+      }
+      await fn(gov);
+    } catch (err) {
+      failed = true;
+      throw err;
+    }
+  });
+};
 
+step('the registry: a plan, a developer, a member and a regulator org', async () => {
   // The registry: a plan (the authority's), a developer org, a member org and a regulator.
   writeFileSync(path.join(work, 'plan.json'), JSON.stringify({ name: 'basic', requestsPerSecond: 10, txPerDay: 1000, storageMiB: 64, pricePerNodeMonth: 9900, currency: 'CNY' }));
   assert.equal(json<Written>(await run('gov', 'propose', 'set-plan', '--plan-file', 'plan.json', '--as', 'authority', '--json')).status, 'executed');
@@ -136,6 +157,9 @@ test('bsn app on a real gov node: create, approve, show, members, users, placeme
     assert.equal(json<Written>(r).status, 'executed', name);
   }
 
+});
+
+step('create: a regulator is refused (GOV_NOT_DEVELOPER), so is an inactive node; created by files, approved by op1', async () => {
   // A regulator is no developer: refused by the chain, with its code, in one line.
   const notDev = await run('app', 'create', 'ledger', '--as', 'plain', '--framework', 'evm', '--nodes', 'node1');
   assert.equal(notDev.code, 1);
@@ -145,7 +169,7 @@ test('bsn app on a real gov node: create, approve, show, members, users, placeme
   assert.match(notActive.stdout, /GOV_NODE_NOT_ACTIVE/);
 
   // Create (by files: --cert is the signer), then the operator of node1 approves.
-  const created = json<Written>(await run('app', 'create', 'ledger', ...acme, '--framework', 'evm', '--nodes', 'node1', '--key-mode', 'upload', '--json'));
+  created = json<Written>(await run('app', 'create', 'ledger', ...acme, '--framework', 'evm', '--nodes', 'node1', '--key-mode', 'upload', '--json'));
   assert.equal(created.status, 'open');
   assert.deepEqual(created.awaiting, ['op1']);
   assert.match(created.tolerance ?? '', /with 1 node a faulty node can stop the app/);
@@ -155,19 +179,25 @@ test('bsn app on a real gov node: create, approve, show, members, users, placeme
   assert.match(dup.stderr, /GOV_APP_EXISTS/);
   assert.equal(json<Written>(await run('gov', 'vote', created.id, 'yes', '--as', 'op1', '--json')).status, 'executed');
 
+});
+
+step('show: active, its EVM chain id, the JSON-RPC URL per node, the price', async (node) => {
   const shown = json<Shown>(await run('app', 'show', 'ledger', '--json'));
   assert.equal(shown.status, 'active');
   assert.equal(shown.chainId, 'ledger');
   assert.equal(shown.owner, 'acme');
   assert.equal(shown.keyMode, 'upload');
   assert.ok(shown.evmChainId! >= EVM_CHAIN_ID_MIN && shown.evmChainId! <= EVM_CHAIN_ID_MAX, String(shown.evmChainId));
-  assert.deepEqual(shown.nodes, [{ name: 'node1', gateway: gov.url, rpc: `${gov.url}/apps/ledger/rpc` }]);
+  assert.deepEqual(shown.nodes, [{ name: 'node1', gateway: node.url, rpc: `${node.url}/apps/ledger/rpc` }]);
   assert.deepEqual(shown.price, { perNodeMonth: 9900, nodes: 1, perMonth: 9900, currency: 'CNY' });
   const human = await run('app', 'show', 'ledger');
   assert.match(human.stdout, /^app ledger: active, evm, owner acme$/m);
   assert.match(human.stdout, new RegExp(`EVM chain id ${shown.evmChainId}`));
-  assert.ok(human.stdout.includes(`JSON-RPC ${gov.url}/apps/ledger/rpc`), human.stdout);
+  assert.ok(human.stdout.includes(`JSON-RPC ${node.url}/apps/ledger/rpc`), human.stdout);
 
+});
+
+step('members: not invited is refused; invite; a role that does not exist is refused; join', async () => {
   // Members: an org that was not invited cannot join; beta is invited, joins, the owner approves.
   assert.match((await run('app', 'join', 'ledger', '--as', 'plain', '--role', 'user', '--node', 'node1')).stderr, /GOV_NOT_INVITED/);
   const invited = await run('app', 'invite', 'ledger', '--as', 'acme', '--org', 'beta');
@@ -176,9 +206,12 @@ test('bsn app on a real gov node: create, approve, show, members, users, placeme
   assert.match((await run('app', 'join', 'ledger', '--as', 'beta', '--role', 'admin', '--node', 'node1')).stderr, /GOV_UNKNOWN_ROLE/);
   const joinedHuman = await run('app', 'join', 'ledger', '--as', 'beta', '--role', 'user', '--node', 'node1');
   assert.match(joinedHuman.stdout, /\(join-app by beta\) open: yes 0 of 1 \(ANY: acme\).*\nawaiting approval by: acme\n$/);
-  const joined = { id: /proposal ([0-9a-f]{64})/.exec(joinedHuman.stdout)![1]!, status: 'open', awaiting: ['acme'] };
+  joined = { id: /proposal ([0-9a-f]{64})/.exec(joinedHuman.stdout)![1]!, status: 'open', awaiting: ['acme'] };
   const accepted = json<Shown['members']>(await run('app', 'members', 'ledger', '--json'));
   assert.deepEqual(accepted, [{ org: 'beta', status: 'accepted', role: 'user', node: 'node1', proposal: joined.id, since: accepted[0]!.since }]);
+});
+
+step('members: the owner approves; a second approve finds no open join', async () => {
   const approved = json<Written>(await run('app', 'approve', 'ledger', '--as', 'acme', '--org', 'beta', '--json'));
   assert.equal(approved.id, joined.id);
   assert.equal(approved.status, 'executed');
@@ -187,6 +220,9 @@ test('bsn app on a real gov node: create, approve, show, members, users, placeme
   const again = await run('app', 'approve', 'ledger', '--as', 'acme', '--org', 'beta');
   assert.ok(oneLineError(again, 'CLI_APP_NO_OPEN_JOIN'), again.stderr);
 
+});
+
+step('a user by address; a placement below the minimum is refused and changes nothing', async () => {
   // A user by address (upload mode), stored lower-case.
   assert.equal(json<Written>(await run('app', 'user', 'add', 'ledger', ...acme, '--name', 'alice', '--address', ALICE, '--role', 'deployer', '--json')).status, 'executed');
   const withUser = json<Shown>(await run('app', 'show', 'ledger', '--json'));
@@ -198,6 +234,9 @@ test('bsn app on a real gov node: create, approve, show, members, users, placeme
   assert.match(place.stdout, /GOV_APP_MINIMUM/);
   assert.deepEqual(json<Shown>(await run('app', 'show', 'ledger', '--json')).nodes.map((n) => n.name), ['node1']);
 
+});
+
+step('freeze; a frozen app takes no invitation; list', async () => {
   // Freeze by the operators; a frozen app takes no invitation.
   assert.equal(json<Written>(await run('app', 'freeze', 'ledger', '--as', 'op1', '--json')).status, 'executed');
   assert.equal(json<Shown>(await run('app', 'show', 'ledger', '--json')).status, 'frozen');
@@ -205,18 +244,21 @@ test('bsn app on a real gov node: create, approve, show, members, users, placeme
   const listed = json<{ id: string; status: string }[]>(await run('app', 'list', '--json'));
   assert.deepEqual(listed.map((a) => [a.id, a.status]), [['ledger', 'frozen']]);
 
+});
+
+step('GET /gov/apps/:id and its OpenAPI entry', async (node) => {
   // The REST read, and its place in the OpenAPI document.
-  const one = await fetch(`${gov.url}/gov/apps/ledger`);
+  const one = await fetch(`${node.url}/gov/apps/ledger`);
   assert.equal(one.status, 200);
   assert.ok(Number(one.headers.get('x-bsn-height')) > 0);
   assert.equal(((await one.json()) as { status: string }).status, 'frozen');
-  const none = await fetch(`${gov.url}/gov/apps/nope`);
+  const none = await fetch(`${node.url}/gov/apps/nope`);
   assert.equal(none.status, 404);
   assert.equal(((await none.json()) as { error: { code: string } }).error.code, 'GOV_UNKNOWN_APP');
-  const bad = await fetch(`${gov.url}/gov/apps/Not_An_Id`);
+  const bad = await fetch(`${node.url}/gov/apps/Not_An_Id`);
   assert.equal(bad.status, 400);
   assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'REST_BAD_REQUEST');
-  const doc = (await (await fetch(`${gov.url}/docs/json`)).json()) as { paths: Record<string, { get?: { tags?: string[] } }> };
+  const doc = (await (await fetch(`${node.url}/docs/json`)).json()) as { paths: Record<string, { get?: { tags?: string[] } }> };
   assert.deepEqual(doc.paths['/gov/apps/{id}']?.get?.tags, ['governance']);
   const unknown = await run('app', 'show', 'nope');
   assert.ok(oneLineError(unknown, 'GOV_UNKNOWN_APP'), unknown.stderr);
