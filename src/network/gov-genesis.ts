@@ -10,13 +10,18 @@ import { issueLeaf, type CaSecret } from '../pki/index.js';
  * devnet.ts calls these; they only read and write files.
  */
 
-/** The identities `bsn up` issues, in order; `bsn gov … --as NAME` uses them. */
-export const DEVNET_IDENTITIES = ['authority', 'op1', 'op2'] as const;
+/**
+ * The identities `bsn up` issues, in order; `bsn gov … --as NAME` and `bsn app … --as NAME` use
+ * them. `dev` is a developer org registered at genesis, so that a new user can publish an app.
+ */
+export const DEVNET_IDENTITIES = ['authority', 'op1', 'op2', 'dev'] as const;
 export type DevnetIdentity = (typeof DEVNET_IDENTITIES)[number];
 
 /** Which operator CA certifies each identity: the authority is certified by op1, the first operator. */
-const ISSUER: Readonly<Record<DevnetIdentity, string>> = { authority: 'op1', op1: 'op1', op2: 'op2' };
-const ORG_NAME: Readonly<Record<DevnetIdentity, string>> = { authority: 'BSN Local Network Authority', op1: 'Local Operator 1', op2: 'Local Operator 2' };
+const ISSUER: Readonly<Record<DevnetIdentity, string>> = { authority: 'op1', op1: 'op1', op2: 'op2', dev: 'op1' };
+const ORG_NAME: Readonly<Record<DevnetIdentity, string>> = { authority: 'BSN Local Network Authority', op1: 'Local Operator 1', op2: 'Local Operator 2', dev: 'Local Developer' };
+/** The development org's unified social credit code (GB 32100-2015, check character valid). */
+export const DEV_ORG_TRUST_CODE = '91350100M000100Y43';
 
 /** The default plans of a local network: prices per city node per month, in fen (CNY minor units). */
 export const DEV_PLANS: readonly PlanRecord[] = [
@@ -86,6 +91,7 @@ export function devnetGovGenesis(
       ...(n.gatewayPort !== undefined && { gateway: `${options.gatewayTls ? 'https' : 'http'}://127.0.0.1:${n.gatewayPort}` }),
       power: 1,
     })),
+    orgs: [{ certPem: pem('identities', 'dev', 'cert.pem'), name: 'dev', roles: ['developer', 'member'], trustCode: DEV_ORG_TRUST_CODE }],
     plans: DEV_PLANS,
   };
   return { chainId: GOV_CHAIN_ID, suite: 'ecdsa-p256', app: 'gov', time: options.time, validators, appState };

@@ -72,6 +72,8 @@ test('the gov genesis registry: root, authority, operators with their CA and adm
   }
   assert.deepEqual(appState.plans?.map((p) => p.name), ['basic', 'standard']);
   for (const plan of appState.plans ?? []) assert.ok(plan.pricePerNodeMonth > 0 && plan.requestsPerSecond > 0 && plan.currency === 'CNY', plan.name);
+  // The development org, a developer registered at genesis (bsn app create … --as dev).
+  assert.deepEqual(appState.orgs, [{ certPem: read('identities', 'dev', 'cert.pem'), name: 'dev', roles: ['developer', 'member'], trustCode: '91350100M000100Y43' }]);
   // No rules in the file: the state machine's defaults (the ones the issue names) apply.
   assert.equal(appState.rules, undefined);
 });
@@ -88,13 +90,14 @@ test('the gov state machine accepts the genesis: its registry has the authority,
   // Four validators tolerate one fault: gov keeps at least 3·1+1.
   assert.equal(registry.minValidators, 4);
   assert.deepEqual(registry.plans.map((p) => p.name), ['basic', 'standard']);
+  assert.deepEqual(registry.orgs.map((o) => [o.name, o.operator, o.status, o.roles]), [['dev', 'op1', 'active', ['developer', 'member']]]);
 });
 
-test('identities: authority (of op1), op1 and op2 are org certificates chaining to the root, keys 0600 in 0700 directories', async () => {
+test('identities: authority and dev (of op1), op1 and op2 are org certificates chaining to the root, keys 0600 in 0700 directories', async () => {
   await made;
   const root = parseCertificatePem(read('pki', 'root', 'ca.pem'));
   assert.equal(statSync(path.join(dir, 'identities')).mode & 0o777, 0o700);
-  for (const [name, issuer] of [['authority', 'op1'], ['op1', 'op1'], ['op2', 'op2']] as const) {
+  for (const [name, issuer] of [['authority', 'op1'], ['op1', 'op1'], ['op2', 'op2'], ['dev', 'op1']] as const) {
     const at = path.join(dir, 'identities', name);
     assert.equal(statSync(at).mode & 0o777, 0o700, `${name}: directory`);
     assert.equal(statSync(path.join(at, 'key.pem')).mode & 0o777, 0o600, `${name}: key`);
@@ -115,7 +118,7 @@ test('identities: authority (of op1), op1 and op2 are org certificates chaining 
 test('each node config hosts gov first, then demo and kv; the layout names gov and the identities', async () => {
   const layout = await made;
   assert.equal(layout.govChainId, 'gov');
-  assert.deepEqual(layout.identities, ['authority', 'op1', 'op2']);
+  assert.deepEqual(layout.identities, ['authority', 'op1', 'op2', 'dev']);
   assert.deepEqual(loadLayout(dir), layout);
   for (const node of layout.nodes) {
     const config = loadNodeConfig(path.join(dir, node.name, 'node.json'));
