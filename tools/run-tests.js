@@ -26,6 +26,21 @@ if (files.length === 0) {
   console.error('run-tests: no test files found');
   process.exit(1);
 }
+// The CLI and end-to-end tests run `bsn` from dist/ when it is newer than src/ (a third of tsx's
+// start-up per process, and they start hundreds): build it once here when it is stale. A failed
+// build (work in progress) is reported; those tests then run the sources under tsx.
+const newest = (dir) => Math.max(0, ...readdirSync(dir, { recursive: true }).map((e) => path.join(dir, String(e))).filter((f) => !f.endsWith('.test.ts')).map((f) => statSync(f)).filter((st) => st.isFile()).map((st) => st.mtimeMs));
+let built = 0;
+try {
+  built = statSync('dist/cli/main.js').mtimeMs;
+} catch {
+  // not built yet
+}
+if (built <= newest('src')) {
+  console.log('run-tests: dist/ is older than src/: npm run build');
+  const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
+  if (build.status !== 0) console.log('run-tests: the build failed; CLI tests run the sources under tsx');
+}
 const reporter = ['--test-reporter=spec'];
 // The end-to-end tests start four node processes each; two of them side by side on a 2-core
 // machine doubled their run time (toward the 60 s a test may take), so they run one at a time,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initOperator, initRoot, issueLeaf, signOperatorCsr } from '../../src/pki/index.js';
+import { DIST_MAIN, distIsFresh } from '../support/dist.js';
 
 /** Runs the real `bsn` CLI and the real openssl in temporary directories. */
 
@@ -27,8 +28,15 @@ function run(file: string, args: readonly string[], cwd: string): Promise<RunRes
   });
 }
 
+let cli: string[] | undefined;
+
+/**
+ * The real `bsn`: the built dist/cli/main.js when it is newer than every source file (a third of
+ * tsx's start-up; `npm test` builds it first when it is stale), else the sources under tsx.
+ */
 export function bsn(cwd: string, ...args: string[]): Promise<RunResult> {
-  return run(process.execPath, ['--import', TSX, MAIN, ...args], cwd);
+  cli ??= distIsFresh() ? [DIST_MAIN] : ['--import', TSX, MAIN];
+  return run(process.execPath, [...cli, ...args], cwd);
 }
 
 export function openssl(cwd: string, ...args: string[]): Promise<RunResult> {

@@ -2,13 +2,12 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { parseCertificatePem } from '../../src/pki/index.js';
 import { readPids } from '../../src/network/devnet.js';
 import { bsn, openssl, type RunResult } from '../cli/helpers.js';
 import { spawnOwned, stopOwned } from '../support/processes.js';
-import { basePortFor, sleep, upDir, waitFor } from './util.js';
+import { basePortFor, nodeCommand, sleep, upDir, waitFor } from './util.js';
 
 /*
  * Issue 12's acceptance, as a new user would type it (file names and commands are the
@@ -18,8 +17,6 @@ import { basePortFor, sleep, upDir, waitFor } from './util.js';
  * ever restarted. The steps share one network and run in order; each is its own test (< 60 s).
  */
 
-const MAIN = path.join(path.resolve(fileURLToPath(new URL('../..', import.meta.url))), 'src', 'cli', 'main.ts');
-const TSX = import.meta.resolve('tsx');
 
 interface ChainStatus {
   chainId: string;
@@ -137,7 +134,8 @@ step('node5 of op3 starts from bsn node init and syncs gov as a follower', async
   await run('issue node5', 'ca', 'issue', '--ca', 'op3', '--kind', 'node', '--name', 'node5', '--san', '127.0.0.1', '--out', 'node5', '--passphrase-file', pass);
   await run('node init', 'node', 'init', '--network', 'net', '--cert', 'node5/cert.pem', '--key', 'node5/key.pem', '--chain', 'op3/ca.pem', '--base-port', String(NODE5_BASE()), '--out', 'node5/node.json');
   const log = openSync(path.join(dir, 'node5', 'node.log'), 'a');
-  node5 = spawnOwned(process.execPath, ['--import', TSX, MAIN, 'node', 'start', '--config', 'node5/node.json'], { cwd: dir, stdio: ['ignore', log, log] });
+  const cmd = await nodeCommand();
+  node5 = spawnOwned(cmd.command, [...cmd.args, 'node', 'start', '--config', 'node5/node.json'], { cwd: dir, stdio: ['ignore', log, log] });
   const headOf = async () => Math.max(...(await Promise.all(httpPorts().map(async (p) => gov(await status(p))?.height ?? 0))));
   const synced = await waitFor(async () => {
     const s = gov(await status(NODE5_BASE() + 1));

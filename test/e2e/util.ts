@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DIST_MAIN, distIsFresh } from '../support/dist.js';
 import { getSuite } from '../../src/crypto/index.js';
 import { DEV_KV_CHAIN, isNodeProcess, loadLayout, readPids } from '../../src/network/devnet.js';
 
@@ -32,24 +33,6 @@ export interface NodeCommand {
   readonly command: string;
   readonly args: string[];
   readonly kind: 'dist' | 'tsx';
-}
-
-function newestMtime(dir: string, skip: (file: string) => boolean): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { recursive: true })) {
-    const file = path.join(dir, String(entry));
-    if (skip(file)) continue;
-    const stat = statSync(file);
-    if (stat.isFile()) newest = Math.max(newest, stat.mtimeMs);
-  }
-  return newest;
-}
-
-const DIST_MAIN = path.join(REPO, 'dist', 'cli', 'main.js');
-
-function distIsFresh(): boolean {
-  if (!existsSync(DIST_MAIN)) return false;
-  return statSync(DIST_MAIN).mtimeMs > newestMtime(path.join(REPO, 'src'), (f) => f.endsWith('.test.ts'));
 }
 
 let commandOnce: Promise<NodeCommand> | undefined;
