@@ -1,4 +1,3 @@
-import type { CodecValue } from '../codec/index.js';
 import { decodeBlock, encodeBlock, type Block, type BlockHeader } from '../chain/index.js';
 import {
   authenticateProposal,
@@ -19,6 +18,7 @@ import { ChainDivergenceError, SyncedBlockMismatchError } from './errors.js';
 import { buildBlock, checkCommittedBlock, checkProposedBlock } from './proposal-checks.js';
 import { SerialQueue } from './serial-queue.js';
 import { ChainValidators } from './chain-validators.js';
+import { recoverApplication } from './app-recovery.js';
 import { CandidateBlocks, type Candidate } from './candidate-blocks.js';
 import { HeldProposals } from './held-proposals.js';
 import { restoreSnapshot, WalRecordWriter } from './wal-records.js';
@@ -101,7 +101,7 @@ export class ChainRunner {
   async start(): Promise<void> {
     await this.queue.run(async () => {
       await this.sets.load(this.o.store);
-      await this.recoverApplication();
+      await recoverApplication(this.o, (bytes) => this.candidateFor(bytes, decodeBlock(bytes)));
       const tip = this.o.store.height;
       this.lastHeader = tip > 0 ? decodeBlock((await this.o.store.block(tip))!).header : undefined;
       this.validatorSet = this.sets.at(tip + 1);
@@ -226,22 +226,6 @@ export class ChainRunner {
       }
     }
     return new Driver(options);
-  }
-
-  /** Blocks stored before a crash whose state the application had not yet committed. */
-  private async recoverApplication(): Promise<void> {
-    let info = await this.o.app.info();
-    if (info.height === 0 && this.o.store.height === 0) {
-      const g = this.o.genesis.file;
-      await this.o.app.initChain({ chainId: g.chainId, time: g.time, appState: (g.appState ?? null) as CodecValue });
-    }
-    while (info.height < this.o.store.height) {
-      const h = info.height + 1;
-      const bytes = (await this.o.store.block(h))!;
-      const candidate = await this.candidateFor(bytes, decodeBlock(bytes));
-      info = await this.o.app.commit(h, candidate.execution.executionId);
-      this.o.log.info({ chain: this.chainId, height: h }, 'replayed a stored block into the application');
-    }
   }
 
   /** Executes `block` (once per value) and checks its roots against its header. */

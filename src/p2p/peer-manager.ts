@@ -21,62 +21,11 @@ import type { PeerIdentity } from './identity.js';
 import { CHANNEL } from './messages.js';
 import { P2pCounters, errorFields, silentLogger, type P2pLogger, type P2pMetricsSnapshot } from './observe.js';
 import { RevocationCheck } from './revocation.js';
-import { DEFAULT_SCORING, PeerScores, type Offence, type ScoringOptions } from './scoring.js';
-import { Transport, type TransportOptions } from './transport.js';
+import { DEFAULT_SCORING, PeerScores, type Offence } from './scoring.js';
+import { Transport } from './transport.js';
+import type { AdmissionPolicy, DialState, PeerAddress, PeerManagerEvents, PeerManagerOptions } from './peer-manager-options.js';
 
-/**
- * A peer this node keeps a connection to. `name`, when given, must be the CN of the node found
- * there; `fingerprint` and `operator` pin its certificate (SHA-256 fingerprint, as `bsn ca
- * inspect` prints it) and the subject of its operator CA, for a CN is not unique across operators.
- */
-export interface PeerAddress {
-  readonly host: string;
-  readonly port: number;
-  readonly name?: string;
-  readonly fingerprint?: string;
-  readonly operator?: string;
-}
-
-export interface PeerManagerOptions {
-  readonly transport: TransportOptions;
-  readonly persistentPeers?: readonly PeerAddress[];
-  readonly backoff?: Partial<BackoffOptions>;
-  readonly scoring?: Partial<ScoringOptions>;
-  /** A connection that lived this long resets the redial backoff when it drops (default 10 s). */
-  readonly stableAfterMs?: number;
-  /** An address whose node was found revoked is dialled at most this often (default 10 min), in case it has a new certificate. */
-  readonly revokedRedialMs?: number;
-  readonly random?: RandomSource;
-  readonly now?: () => number;
-  readonly logger?: P2pLogger;
-}
-
-/**
- * Who may be a peer beyond what its certificate proves: the governance chain's registry
- * (src/network/governor.ts) refuses nodes of operators it has not admitted or has suspended,
- * nodes it suspended or removed, and certificates it revoked. Returns why not, or undefined.
- * A PeerRevokedError is remembered like a CRL's (no redial at the normal backoff).
- */
-export type AdmissionPolicy = (peer: PeerIdentity, issuerChainDer: readonly Uint8Array[]) => Error | undefined;
-
-export interface PeerManagerEvents {
-  /** The one connection kept to a peer; a replacement after a tie-break comes as disconnected + connected. */
-  connected: [PeerConnection];
-  disconnected: [PeerConnection, reason: Error | undefined];
-  /** A frame from a kept connection. */
-  frame: [PeerConnection, Frame];
-}
-
-interface DialState {
-  readonly address: PeerAddress;
-  attempt: number;
-  timer: NodeJS.Timeout | undefined;
-  inflight: boolean;
-  /** Learned on the first successful dial, so inbound connections can be matched to the address. */
-  fingerprint: string | undefined;
-  /** The address leads to this node itself: never dialled again. */
-  self: boolean;
-}
+export type { AdmissionPolicy, PeerAddress, PeerManagerEvents, PeerManagerOptions } from './peer-manager-options.js';
 
 /**
  * Keeps one connection to each peer: dials the configured persistent peers with backoff, accepts
