@@ -77,7 +77,6 @@ export const DEV_CONSENSUS = { timeoutProposeMs: 1000, timeoutPrevoteMs: 500, ti
 
 /** The layout file of a local network, `<dir>/devnet.json`. */
 export const LAYOUT_FILE = 'devnet.json';
-const LAYOUT = LAYOUT_FILE;
 const PIDS = 'pids.json';
 /** The operations token every node of the network shares (`Authorization: Bearer` on `/chains/*`). */
 export const OPS_TOKEN_FILE = 'ops-token.txt';
@@ -94,7 +93,7 @@ export function genesisFile(dir: string, chainId: string): string {
 }
 
 export function loadLayout(dir: string): DevnetLayout | undefined {
-  const file = path.join(dir, LAYOUT);
+  const file = path.join(dir, LAYOUT_FILE);
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DevnetLayout) : undefined;
 }
 
@@ -151,7 +150,7 @@ export async function initDevnet(dir: string, basePort: number, progress: Progre
   writeFileSync(genesisFile(dir, DEV_KV_CHAIN), `${JSON.stringify({ chainId: DEV_KV_CHAIN, suite: 'ecdsa-p256', app: 'kv', time: Date.now(), validators }, null, 2)}\n`);
   for (const node of nodes) writeNodeConfig(dir, node, nodes, operators, options.gatewayTls === true);
   const layout: DevnetLayout = { version: 1, dir: path.resolve(dir), chainId: DEV_KV_CHAIN, evmChainId: DEV_EVM_CHAIN, rootFingerprint: root.fingerprint, nodes, ...(options.gatewayTls && { gatewayTls: true }), govChainId: GOV_CHAIN_ID, identities: [...DEVNET_IDENTITIES] };
-  writeFileSync(path.join(dir, LAYOUT), `${JSON.stringify(layout, null, 2)}\n`);
+  writeFileSync(path.join(dir, LAYOUT_FILE), `${JSON.stringify(layout, null, 2)}\n`);
   return layout;
 }
 
